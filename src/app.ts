@@ -1,0 +1,51 @@
+import Koa from 'koa';
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { createApiRouter } from './http/api/index.js';
+import type { AppState } from './http/context.js';
+import type { HttpDeps } from './http/deps.js';
+import { koaProblemJson } from './http/middleware/problem-json.js';
+import { koaRequestContext } from './http/middleware/request-context.js';
+import { koaSecurityHeaders } from './http/middleware/security-headers.js';
+import { createOpsRouter } from './http/ops.js';
+import { createOidcRouter } from './http/pages/index.js';
+import type { Logger } from './logger.js';
+import { deriveCookieKeys } from './services/crypto.js';
+import { createIssuerRegistry, type IssuerRegistry } from './oidc/issuer-registry.js';
+import { createServices, type Services } from './services/index.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly logger: Logger;
+}
+
+export interface SumpApp {
+  readonly koa: Koa<AppState>;
+  readonly services: Services;
+  readonly issuers: IssuerRegistry;
+}
+
+/** Builds the whole HTTP application without listening: tests build it directly. */
+export function createApp(deps: AppDeps): SumpApp {
+  const services = createServices(deps);
+  const issuers = createIssuerRegistry({ config: deps.config, db: deps.db, logger: deps.logger, services });
+  const http: HttpDeps = { config: deps.config, logger: deps.logger, services, issuers };
+
+  const koa = new Koa<AppState>({ proxy: deps.config.trustProxy });
+  // The same keys as every environment's provider, so cookies signed there verify here.
+  koa.keys = deriveCookieKeys(deps.config.authSecret, deps.config.authSecretPrevious);
+  koa.silent = true;
+
+  koa.use(koaRequestContext(deps.logger));
+  koa.use(koaSecurityHeaders());
+  const api = createApiRouter(http);
+  koa.use(api.routes()).use(api.allowedMethods());
+  const ops = createOpsRouter(http);
+  koa.use(ops.routes());
+  koa.use(createOidcRouter(http));
+  // Anything no router answered: a problem+json 404.
+  koa.use(koaProblemJson(deps.logger));
+
+  return { koa, services, issuers };
+}

@@ -1,0 +1,25 @@
+import type { Knex } from 'knex';
+import * as initialSchema from '../../migrations/20261203000000_initial_schema.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Every migration, in order, imported explicitly so that the same list runs from the compiled
+ * build, from tsx and under jest. A new migration file is added here too.
+ */
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261203000000_initial_schema', initialSchema],
+];
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => migrations.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const entry = migrations.find(([candidate]) => candidate === name);
+    if (!entry) throw new Error(`unknown migration ${name}`);
+    return entry[1];
+  },
+};

@@ -1,0 +1,92 @@
+import type { Queryable } from '../database.js';
+import { environmentWhere, type EnvironmentScope } from '../scope.js';
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+export interface ClientRow {
+  readonly tenantId: string;
+  readonly environmentId: string;
+  readonly clientId: string;
+  readonly name: string;
+  readonly redirectUris: string[];
+  readonly postLogoutRedirectUris: string[];
+  readonly grantTypes: GrantType[];
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly applicationType: 'web' | 'native';
+  readonly scopes: string[];
+  readonly firstParty: boolean;
+  readonly requirePkce: boolean;
+  readonly jwks: { keys: unknown[] } | null;
+  readonly jwksUri: string | null;
+  readonly backchannelLogoutUri: string | null;
+  readonly allowedCorsOrigins: string[];
+  readonly idTokenSignedResponseAlg: 'RS256' | 'ES256';
+  readonly allowedResources: string[];
+  readonly disabled: boolean;
+  /** Ciphertext (services/crypto SecretBox, purpose client-secret); never in a response. */
+  readonly secretEncrypted: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface ClientRecord {
+  tenant_id: string;
+  environment_id: string;
+  client_id: string;
+  name: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: GrantType[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  application_type: 'web' | 'native';
+  scopes: string[];
+  first_party: boolean;
+  require_pkce: boolean;
+  jwks: { keys: unknown[] } | null;
+  jwks_uri: string | null;
+  backchannel_logout_uri: string | null;
+  allowed_cors_origins: string[];
+  id_token_signed_response_alg: 'RS256' | 'ES256';
+  allowed_resources: string[];
+  disabled: boolean;
+  secret_encrypted: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const toClientRow = (record: ClientRecord): ClientRow => ({
+  tenantId: record.tenant_id,
+  environmentId: record.environment_id,
+  clientId: record.client_id,
+  name: record.name,
+  redirectUris: record.redirect_uris,
+  postLogoutRedirectUris: record.post_logout_redirect_uris,
+  grantTypes: record.grant_types,
+  tokenEndpointAuthMethod: record.token_endpoint_auth_method,
+  applicationType: record.application_type,
+  scopes: record.scopes,
+  firstParty: record.first_party,
+  requirePkce: record.require_pkce,
+  jwks: record.jwks,
+  jwksUri: record.jwks_uri,
+  backchannelLogoutUri: record.backchannel_logout_uri,
+  allowedCorsOrigins: record.allowed_cors_origins,
+  idTokenSignedResponseAlg: record.id_token_signed_response_alg,
+  allowedResources: record.allowed_resources,
+  disabled: record.disabled,
+  secretEncrypted: record.secret_encrypted,
+  createdAt: new Date(record.created_at),
+  updatedAt: new Date(record.updated_at),
+});
+
+export async function findClientById(
+  db: Queryable,
+  scope: EnvironmentScope,
+  clientId: string,
+): Promise<ClientRow | undefined> {
+  const record = await db<ClientRecord>('oidc_clients')
+    .where({ ...environmentWhere(scope), client_id: clientId })
+    .first();
+  return record ? toClientRow(record) : undefined;
+}

@@ -1,0 +1,79 @@
+import type { Queryable } from '../database.js';
+import { environmentWhere, type EnvironmentScope } from '../scope.js';
+
+export type SigningAlg = 'RS256' | 'ES256';
+
+export interface SigningKeyRow {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly publicJwk: Record<string, unknown>;
+  readonly privateJwkEncrypted: string;
+  readonly signsFrom: Date;
+  readonly retiredAt: Date | null;
+  readonly expiresAt: Date | null;
+  readonly createdAt: Date;
+}
+
+interface SigningKeyRecord {
+  tenant_id: string;
+  environment_id: string;
+  kid: string;
+  alg: SigningAlg;
+  public_jwk: Record<string, unknown>;
+  private_jwk_encrypted: string;
+  signs_from: Date;
+  retired_at: Date | null;
+  expires_at: Date | null;
+  created_at: Date;
+}
+
+const toSigningKeyRow = (record: SigningKeyRecord): SigningKeyRow => ({
+  kid: record.kid,
+  alg: record.alg,
+  publicJwk: record.public_jwk,
+  privateJwkEncrypted: record.private_jwk_encrypted,
+  signsFrom: new Date(record.signs_from),
+  retiredAt: record.retired_at ? new Date(record.retired_at) : null,
+  expiresAt: record.expires_at ? new Date(record.expires_at) : null,
+  createdAt: new Date(record.created_at),
+});
+
+export interface NewSigningKey {
+  kid: string;
+  alg: SigningAlg;
+  publicJwk: Record<string, unknown>;
+  privateJwkEncrypted: string;
+  signsFrom?: Date;
+}
+
+export async function insertSigningKey(db: Queryable, scope: EnvironmentScope, key: NewSigningKey): Promise<void> {
+  await db('signing_keys').insert({
+    ...environmentWhere(scope),
+    kid: key.kid,
+    alg: key.alg,
+    public_jwk: JSON.stringify(key.publicJwk),
+    private_jwk_encrypted: key.privateJwkEncrypted,
+    ...(key.signsFrom ? { signs_from: key.signsFrom } : {}),
+  });
+}
+
+/** The keys still published (not past their expiry), newest first. */
+export async function listPublishedSigningKeys(
+  db: Queryable,
+  scope: EnvironmentScope,
+  now: Date,
+): Promise<SigningKeyRow[]> {
+  const records = await db<SigningKeyRecord>('signing_keys')
+    .where(environmentWhere(scope))
+    .andWhere((query) => query.whereNull('expires_at').orWhere('expires_at', '>', now))
+    .orderBy([
+      { column: 'signs_from', order: 'desc' },
+      { column: 'created_at', order: 'desc' },
+    ]);
+  return records.map(toSigningKeyRow);
+}
+
+/** Serialises key creation for one environment across nodes (held until the transaction ends). */
+export async function lockEnvironmentKeys(trx: Queryable, scope: EnvironmentScope): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`signing_keys:${scope.environmentId}`]);
+}

@@ -1,0 +1,54 @@
+import type { Middleware } from 'koa';
+import { AppError, isAppError } from '../../errors/app-error.js';
+import { errors } from '../../errors/codes.js';
+import type { Logger } from '../../logger.js';
+import { isDatabaseUnavailable } from './database-errors.js';
+
+/** Maps any thrown error to an AppError, logging what the caller must not see. */
+export function toAppError(error: unknown, logger: Logger): AppError {
+  if (isAppError(error)) return error;
+  const status = (error as { status?: number; statusCode?: number }).status;
+  const type = (error as { type?: string }).type;
+  // koa-body / raw-body failures arrive as http-errors with a status and a type
+  if (type === 'entity.parse.failed' || (status === 400 && /JSON/i.test(String((error as Error).message)))) {
+    return errors.malformedJson();
+  }
+  if (status === 413 || type === 'entity.too.large') return errors.bodyTooLarge();
+  if (status === 415) return errors.unsupportedMediaType();
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, 'database unavailable');
+    return errors.unavailable();
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('request.invalid', status, 'The request is not valid.');
+  }
+  logger.error({ err: error }, 'unexpected error');
+  return errors.internal();
+}
+
+/** RFC 9457 problem details for the admin and auth API. */
+export function problemBody(error: AppError) {
+  return {
+    type: `urn:sump:problem:${error.code}`,
+    title: error.detail,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    ...(error.errors && error.errors.length > 0 ? { errors: error.errors } : {}),
+  };
+}
+
+export function koaProblemJson(logger: Logger): Middleware {
+  return async function problemJson(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw errors.notFoundRoute();
+    } catch (error) {
+      const appError = toAppError(error, logger);
+      ctx.status = appError.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = problemBody(appError);
+      if (appError.status === 503) ctx.set('Retry-After', '5');
+    }
+  };
+}

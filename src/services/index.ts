@@ -1,0 +1,51 @@
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { createSecretBox, type SecretBox } from './crypto.js';
+import { createPasswordHasher, type PasswordHasher } from './passwords.js';
+import { createSigningKeysService, type SigningKeysService } from './signing-keys.js';
+import { isDatabaseReachable } from '../db/database.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { checkAuthSecret } from './secret-check.js';
+
+export interface ServiceDeps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly logger: Logger;
+}
+
+export interface SecretBoxes {
+  readonly clientSecret: SecretBox;
+  readonly signingKey: SecretBox;
+  readonly oidcArtifact: SecretBox;
+}
+
+/** Every service, built once from the app's dependencies; nothing here knows about koa. */
+export interface Services {
+  readonly hasher: PasswordHasher;
+  readonly boxes: SecretBoxes;
+  readonly signingKeys: SigningKeysService;
+  readonly health: { isDatabaseReachable(): Promise<boolean> };
+  readonly metrics: Metrics;
+  /** Stops start-up when AUTH_SECRET cannot decrypt what the database holds. */
+  startupCheck(): Promise<void>;
+}
+
+export function createSecretBoxes(config: Pick<Config, 'authSecret' | 'authSecretPrevious'>): SecretBoxes {
+  const box = (purpose: Parameters<typeof createSecretBox>[0]['purpose']) =>
+    createSecretBox({ secret: config.authSecret, previousSecret: config.authSecretPrevious, purpose });
+  return {
+    clientSecret: box('client-secret'),
+    signingKey: box('signing-key'),
+    oidcArtifact: box('oidc-artifact'),
+  };
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const boxes = createSecretBoxes(deps.config);
+  const hasher = createPasswordHasher(deps.config.argon2);
+  const signingKeys = createSigningKeysService({ box: boxes.signingKey });
+  const health = { isDatabaseReachable: () => isDatabaseReachable(deps.db) };
+  const startupCheck = () => checkAuthSecret(deps.db, boxes.signingKey);
+  return { hasher, boxes, signingKeys, health, metrics: createMetrics(), startupCheck };
+}
