@@ -207,12 +207,34 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['tenant_id', 'account_type', 'account_id'], 'api_sessions__account');
     table.index(['expires_at'], 'api_sessions__expires_at');
   });
+  await knex.schema.createTable('mail_outbox', (table) => {
+    table.uuid('tenant_id').notNullable().references('id').inTable('tenants').onDelete('CASCADE');
+    table.uuid('id').notNullable().defaultTo(knex.raw('gen_random_uuid()'));
+    table.uuid('environment_id');
+    table.string('to_address', 320).notNullable();
+    table.string('subject', 255).notNullable();
+    /** { text, html } as JSON, AES-256-GCM: the bodies carry single-use links. */
+    table.text('body_encrypted').notNullable();
+    table.string('status', 16).notNullable().defaultTo('pending');
+    table.integer('attempts').notNullable().defaultTo(0);
+    table.text('last_error');
+    table.timestamp('next_attempt_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('sent_at', { useTz: true });
+    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.primary(['tenant_id', 'id'], { constraintName: 'mail_outbox__pk' });
+    table.index(['status', 'next_attempt_at'], 'mail_outbox__pending');
+  });
+  await knex.raw(
+    `alter table mail_outbox add constraint mail_outbox__status check (status in ('pending', 'sent', 'failed'))`,
+  );
+
   await knex.raw(
     `alter table api_sessions add constraint api_sessions__account_type check (account_type in ('tenant_account', 'environment_account'))`,
   );
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('mail_outbox');
   await knex.schema.dropTable('api_sessions');
   await knex.schema.dropTable('oidc_artifacts');
   await knex.schema.dropTable('signing_keys');

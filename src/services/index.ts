@@ -18,6 +18,7 @@ export interface SecretBoxes {
   readonly clientSecret: SecretBox;
   readonly signingKey: SecretBox;
   readonly oidcArtifact: SecretBox;
+  readonly mail: SecretBox;
 }
 
 /** Every service, built once from the app's dependencies; nothing here knows about koa. */
@@ -38,6 +39,7 @@ export function createSecretBoxes(config: Pick<Config, 'authSecret' | 'authSecre
     clientSecret: box('client-secret'),
     signingKey: box('signing-key'),
     oidcArtifact: box('oidc-artifact'),
+    mail: box('mail'),
   };
 }
 

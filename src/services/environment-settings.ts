@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * An environment's settings as stored (partial, merged key by key by PATCH) and as used, with
+ * every default filled in. The pages, the API and the provider read the resolved form only.
+ */
+export const environmentSettingsSchema = z
+  .object({
+    branding: z
+      .object({
+        displayName: z.string().min(1).max(100).optional(),
+        logoUrl: z
+          .string()
+          .url()
+          .refine((value) => value.startsWith('https://'), 'must be an https URL')
+          .optional(),
+        primaryColor: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/, 'must be #rrggbb')
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    signup: z.object({ enabled: z.boolean().optional(), api: z.boolean().optional() }).strict().optional(),
+    emailVerification: z.object({ required: z.boolean().optional() }).strict().optional(),
+    passwordPolicy: z.object({ minLength: z.number().int().min(8).max(64).optional() }).strict().optional(),
+    sessions: z
+      .object({
+        lifetimeSeconds: z.number().int().min(300).max(365 * DAY).optional(),
+        idleSeconds: z.number().int().min(60).max(365 * DAY).optional(),
+      })
+      .strict()
+      .optional(),
+    tokens: z
+      .object({
+        accessTokenTtl: z.number().int().min(60).max(DAY).optional(),
+        idTokenTtl: z.number().int().min(60).max(DAY).optional(),
+        refreshTokenTtl: z.number().int().min(300).max(365 * DAY).optional(),
+        refreshReuseGraceSeconds: z.number().int().min(0).max(300).optional(),
+      })
+      .strict()
+      .optional(),
+    keys: z.object({ rotationDays: z.number().int().min(0).max(3650).optional() }).strict().optional(),
+  })
+  .strict();
+
+export type StoredEnvironmentSettings = z.infer<typeof environmentSettingsSchema>;
+
+export interface EnvironmentSettings {
+  readonly branding: { displayName: string | null; logoUrl: string | null; primaryColor: string | null };
+  readonly signup: { enabled: boolean; api: boolean };
+  readonly emailVerification: { required: boolean };
+  readonly passwordPolicy: { minLength: number };
+  readonly sessions: { lifetimeSeconds: number; idleSeconds: number };
+  readonly tokens: {
+    accessTokenTtl: number;
+    idTokenTtl: number;
+    refreshTokenTtl: number;
+    refreshReuseGraceSeconds: number;
+  };
+  readonly keys: { rotationDays: number };
+}
+
+export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
+  branding: { displayName: null, logoUrl: null, primaryColor: null },
+  signup: { enabled: true, api: true },
+  emailVerification: { required: false },
+  passwordPolicy: { minLength: 8 },
+  sessions: { lifetimeSeconds: 30 * DAY, idleSeconds: 7 * DAY },
+  tokens: { accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 30 * DAY, refreshReuseGraceSeconds: 10 },
+  keys: { rotationDays: 0 },
+});
+
+/** The stored (partial) settings with every default filled in. */
+export function resolveSettings(stored: unknown): EnvironmentSettings {
+  const parsed = environmentSettingsSchema.safeParse(stored ?? {});
+  const value: StoredEnvironmentSettings = parsed.success ? parsed.data : {};
+  return {
+    branding: { ...DEFAULT_SETTINGS.branding, ...value.branding },
+    signup: { ...DEFAULT_SETTINGS.signup, ...value.signup },
+    emailVerification: { ...DEFAULT_SETTINGS.emailVerification, ...value.emailVerification },
+    passwordPolicy: { ...DEFAULT_SETTINGS.passwordPolicy, ...value.passwordPolicy },
+    sessions: { ...DEFAULT_SETTINGS.sessions, ...value.sessions },
+    tokens: { ...DEFAULT_SETTINGS.tokens, ...value.tokens },
+    keys: { ...DEFAULT_SETTINGS.keys, ...value.keys },
+  };
+}
