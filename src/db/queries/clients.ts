@@ -90,3 +90,79 @@ export async function findClientById(
     .first();
   return record ? toClientRow(record) : undefined;
 }
+
+export interface NewClient {
+  readonly clientId: string;
+  readonly name: string;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly grantTypes: readonly GrantType[];
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly applicationType: 'web' | 'native';
+  readonly scopes: readonly string[];
+  readonly firstParty: boolean;
+  readonly requirePkce: boolean;
+  readonly jwks: { keys: unknown[] } | null;
+  readonly jwksUri: string | null;
+  readonly backchannelLogoutUri: string | null;
+  readonly allowedCorsOrigins: readonly string[];
+  readonly idTokenSignedResponseAlg: 'RS256' | 'ES256';
+  readonly secretEncrypted: string | null;
+}
+
+export async function insertClient(db: Queryable, scope: EnvironmentScope, client: NewClient): Promise<ClientRow> {
+  const [record] = (await db('oidc_clients')
+    .insert({
+      ...environmentWhere(scope),
+      client_id: client.clientId,
+      name: client.name,
+      redirect_uris: JSON.stringify(client.redirectUris),
+      post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+      grant_types: JSON.stringify(client.grantTypes),
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+      application_type: client.applicationType,
+      scopes: JSON.stringify(client.scopes),
+      first_party: client.firstParty,
+      require_pkce: client.requirePkce,
+      jwks: client.jwks ? JSON.stringify(client.jwks) : null,
+      jwks_uri: client.jwksUri,
+      backchannel_logout_uri: client.backchannelLogoutUri,
+      allowed_cors_origins: JSON.stringify(client.allowedCorsOrigins),
+      id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+      secret_encrypted: client.secretEncrypted,
+    })
+    .returning('*')) as ClientRecord[];
+  return toClientRow(record as ClientRecord);
+}
+
+/** Where a page of a list ends: the last row's creation time (to the microsecond) and id. */
+export interface ClientPosition {
+  readonly createdAt: string;
+  readonly clientId: string;
+}
+
+const POSITION_AT = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Oldest first; `limit + 1` rows are read to tell whether another page follows. */
+export async function listClients(
+  db: Queryable,
+  scope: EnvironmentScope,
+  page: { limit: number; after?: ClientPosition | undefined },
+): Promise<{ rows: ClientRow[]; next: ClientPosition | undefined }> {
+  const query = db<ClientRecord>('oidc_clients')
+    .where(environmentWhere(scope))
+    .select('*', db.raw(`${POSITION_AT} as position_at`))
+    .orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'client_id', order: 'asc' },
+    ])
+    .limit(page.limit + 1);
+  if (page.after) {
+    query.andWhereRaw('(created_at, client_id) > (?::timestamptz, ?)', [page.after.createdAt, page.after.clientId]);
+  }
+  const records = (await query) as unknown as Array<ClientRecord & { position_at: string }>;
+  const rows = records.slice(0, page.limit);
+  const last = rows[rows.length - 1];
+  const next = records.length > page.limit && last ? { createdAt: last.position_at, clientId: last.client_id } : undefined;
+  return { rows: rows.map(toClientRow), next };
+}
