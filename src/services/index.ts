@@ -7,6 +7,12 @@ import { createSigningKeysService, type SigningKeysService } from './signing-key
 import { isDatabaseReachable } from '../db/database.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { checkAuthSecret } from './secret-check.js';
+import { createApiSessionsService, type ApiSessionsService } from './api-sessions.js';
+import { createClientsService, type ClientsService } from './clients.js';
+import { createEnvironmentAuthService, type EnvironmentAuthService } from './environment-auth.js';
+import { createEnvironmentsService, type EnvironmentsService } from './environments.js';
+import { createTenantAuthService, type TenantAuthService } from './tenant-auth.js';
+import { createTenantsService, type TenantsService } from './tenants.js';
 
 export interface ServiceDeps {
   readonly config: Config;
@@ -28,6 +34,12 @@ export interface Services {
   readonly signingKeys: SigningKeysService;
   readonly health: { isDatabaseReachable(): Promise<boolean> };
   readonly metrics: Metrics;
+  readonly apiSessions: ApiSessionsService;
+  readonly tenants: TenantsService;
+  readonly tenantAuth: TenantAuthService;
+  readonly environments: EnvironmentsService;
+  readonly environmentAuth: EnvironmentAuthService;
+  readonly clients: ClientsService;
   /** Stops start-up when AUTH_SECRET cannot decrypt what the database holds. */
   startupCheck(): Promise<void>;
 }
@@ -49,5 +61,22 @@ export function createServices(deps: ServiceDeps): Services {
   const signingKeys = createSigningKeysService({ box: boxes.signingKey });
   const health = { isDatabaseReachable: () => isDatabaseReachable(deps.db) };
   const startupCheck = () => checkAuthSecret(deps.db, boxes.signingKey);
-  return { hasher, boxes, signingKeys, health, metrics: createMetrics(), startupCheck };
+  const metrics = createMetrics();
+  const { db } = deps;
+  const apiSessions = createApiSessionsService({ db });
+  const environments = createEnvironmentsService({ db, signingKeys });
+  return {
+    hasher,
+    boxes,
+    signingKeys,
+    health,
+    metrics,
+    apiSessions,
+    tenants: createTenantsService({ config: deps.config, db, hasher, environments, apiSessions }),
+    tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics }),
+    environments,
+    environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics }),
+    clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config }),
+    startupCheck,
+  };
 }

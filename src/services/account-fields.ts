@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { PASSWORD_MAX_BYTES, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.js';
+import { normalizeIdentifier } from './normalize.js';
+
+/**
+ * The field rules of accounts, shared by the API's schemas and the hosted pages (the original's
+ * rules, with DESIGN.md's: E.164 phones everywhere, ASCII usernames, 8–256-character passwords
+ * of at most 1,024 UTF-8 bytes checked before hashing).
+ */
+export const E164_PATTERN = /^\+[0-9]{6,14}[0-9]$/;
+export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,20}$/;
+const EMAIL_MAX_LENGTH = 320;
+
+export const personNameField = z.string().trim().min(3, 'must be 3 to 100 characters').max(100, 'must be 3 to 100 characters');
+
+export const emailField = z
+  .string()
+  .trim()
+  .max(EMAIL_MAX_LENGTH, `must be at most ${EMAIL_MAX_LENGTH} characters`)
+  .pipe(z.email('must be an email address'))
+  .refine((value) => normalizeIdentifier(value).length <= EMAIL_MAX_LENGTH, 'is too long');
+
+export const usernameField = z
+  .string()
+  .trim()
+  .regex(USERNAME_PATTERN, 'must be 3 to 20 letters, digits, ".", "_" or "-"');
+
+export const phoneField = z.string().trim().regex(E164_PATTERN, 'must be an E.164 number such as +14155551234');
+
+export const avatarUrlField = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
+
+/** A new password: 8–256 characters and at most 1,024 bytes (argon2 input stays bounded). */
+export const newPasswordField = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
+
+/** A password given to sign in: any string that could have been set (its rules may have changed). */
+export const loginPasswordField = z
+  .string()
+  .min(1, 'is required')
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
+
+/** A JSON object of the tenant's own data (any JSON values), never an array. */
+export const customPropertiesField = z.record(z.string(), z.unknown());
+
+/** Tenant and environment names. */
+export const entityNameField = z.string().trim().min(2, 'must be 2 to 255 characters').max(255, 'must be 2 to 255 characters');

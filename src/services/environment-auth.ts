@@ -1,0 +1,101 @@
+import type { Database } from '../db/database.js';
+import type { ApiSessionRow } from '../db/queries/api-sessions.js';
+import {
+  findEnvironmentAccountById,
+  findEnvironmentAccountByIdentifier,
+  type EnvironmentAccountRow,
+} from '../db/queries/environment-accounts.js';
+import { findEnvironmentInTenant, type EnvironmentRow } from '../db/queries/environments.js';
+import type { EnvironmentScope } from '../db/scope.js';
+import { errors } from '../errors/codes.js';
+import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
+import { resolveSettings } from './environment-settings.js';
+import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
+import { toIdentifierLookup, type AccountLookup } from './lookup.js';
+import type { Metrics } from './metrics.js';
+import type { PasswordHasher } from './passwords.js';
+
+export interface EnvironmentAuthService extends EnvironmentSignup {
+  /**
+   * Checks an environment account's password. Unknown identifier, disabled account, no password
+   * or a wrong one: `errors.invalidCredentials()` (401), always after one hash verification.
+   * A correct password while the environment requires a verified email that is not:
+   * `errors.emailUnverified()` (403). Used by the JSON login and the hosted login page.
+   */
+  authenticate(input: { scope: EnvironmentScope; lookup: AccountLookup; password: string }): Promise<EnvironmentAccountRow>;
+  /** authenticate, then a new API session (the environment's session settings). */
+  login(input: { environment: EnvironmentRow; lookup: AccountLookup; password: string; meta: RequestMeta }): Promise<{
+    account: EnvironmentAccountRow;
+    issued: IssuedSession;
+  }>;
+  /** The live session of this environment (cookie or bearer token) of an enabled account, or a 401. */
+  currentSession(environment: EnvironmentRow, token: string | undefined): Promise<ApiSessionRow>;
+  /** Ends the session the token opens, if it is a session of this environment. */
+  logout(environment: EnvironmentRow, token: string | undefined): Promise<void>;
+}
+
+export function createEnvironmentAuthService(deps: {
+  db: Database;
+  hasher: PasswordHasher;
+  apiSessions: ApiSessionsService;
+  metrics: Metrics;
+}): EnvironmentAuthService {
+  const { db, hasher, apiSessions, metrics } = deps;
+
+  async function authenticate(input: { scope: EnvironmentScope; lookup: AccountLookup; password: string }) {
+    const environment = await findEnvironmentInTenant(db, input.scope);
+    const account = environment
+      ? await findEnvironmentAccountByIdentifier(db, input.scope, toIdentifierLookup(input.lookup))
+      : undefined;
+    // One verification whatever was found: the answer's timing does not tell accounts apart.
+    const valid = await hasher.verify(account?.passwordHash, input.password);
+    if (!environment || !account || !valid || account.disabled) throw errors.invalidCredentials();
+    if (resolveSettings(environment.settings).emailVerification.required && !account.emailVerified) {
+      throw errors.emailUnverified();
+    }
+    return account;
+  }
+
+  return {
+    authenticate,
+    ...createEnvironmentSignup({ db, hasher, apiSessions }),
+    async login({ environment, lookup, password, meta }) {
+      let account: EnvironmentAccountRow;
+      try {
+        account = await authenticate({ scope: { tenantId: environment.tenantId, environmentId: environment.id }, lookup, password });
+      } catch (error) {
+        metrics.logins.inc({ kind: 'environment', outcome: 'failure' });
+        throw error;
+      }
+      const issued = await apiSessions.issue(db, {
+        tenantId: environment.tenantId,
+        accountType: 'environment_account',
+        accountId: account.id,
+        environmentId: environment.id,
+        lifetimeSeconds: resolveSettings(environment.settings).sessions.lifetimeSeconds,
+        meta,
+      });
+      metrics.logins.inc({ kind: 'environment', outcome: 'success' });
+      return { account, issued };
+    },
+    async currentSession(environment, token) {
+      const session = await apiSessions.validate(token, {
+        accountType: 'environment_account',
+        tenantId: environment.tenantId,
+        environmentId: environment.id,
+        idleSeconds: resolveSettings(environment.settings).sessions.idleSeconds,
+      });
+      const account = session
+        ? await findEnvironmentAccountById(db, { tenantId: environment.tenantId, environmentId: environment.id }, session.accountId)
+        : undefined;
+      if (!session || !account || account.disabled) throw errors.unauthenticated();
+      return session;
+    },
+    async logout(environment, token) {
+      const session = await apiSessions.peek(token);
+      if (session?.accountType === 'environment_account' && session.environmentId === environment.id) {
+        await apiSessions.revoke(session);
+      }
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { Database } from '../db/database.js';
+import type { ApiSessionRow } from '../db/queries/api-sessions.js';
+import { findTenantAccountById, findTenantAccountByIdentifier, type TenantAccountRow } from '../db/queries/tenant-accounts.js';
+import { findTenantById, type TenantRow } from '../db/queries/tenants.js';
+import { errors } from '../errors/codes.js';
+import type { Actor } from './access.js';
+import {
+  TENANT_SESSION_IDLE_SECONDS,
+  TENANT_SESSION_LIFETIME_SECONDS,
+  type ApiSessionsService,
+  type IssuedSession,
+  type RequestMeta,
+} from './api-sessions.js';
+import { toIdentifierLookup, type AccountLookup } from './lookup.js';
+import type { Metrics } from './metrics.js';
+import type { PasswordHasher } from './passwords.js';
+
+export interface TenantAuthService {
+  /** The tenant a login or session path names, or 404. */
+  findTenant(tenantId: string): Promise<TenantRow>;
+  /** Every failure is one 401 `auth.invalid_credentials`, after one hash verification. */
+  login(input: { tenant: TenantRow; lookup: AccountLookup; password: string; meta: RequestMeta }): Promise<{
+    account: TenantAccountRow;
+    issued: IssuedSession;
+  }>;
+  /** The actor behind a session token, when it is a live tenant session of an enabled account. */
+  authenticate(token: string | undefined): Promise<{ actor: Actor; session: ApiSessionRow } | undefined>;
+  /** The live session of this tenant, or a 401. */
+  currentSession(tenantId: string, token: string | undefined): Promise<ApiSessionRow>;
+  /** Ends the session the token opens, if it is a session of this tenant. */
+  logout(tenantId: string, token: string | undefined): Promise<void>;
+}
+
+export function createTenantAuthService(deps: {
+  db: Database;
+  hasher: PasswordHasher;
+  apiSessions: ApiSessionsService;
+  metrics: Metrics;
+}): TenantAuthService {
+  const { db, hasher, apiSessions, metrics } = deps;
+
+  async function authenticate(token: string | undefined, tenantId?: string) {
+    const session = await apiSessions.validate(token, {
+      accountType: 'tenant_account',
+      ...(tenantId ? { tenantId } : {}),
+      idleSeconds: TENANT_SESSION_IDLE_SECONDS,
+    });
+    if (!session) return undefined;
+    const account = await findTenantAccountById(db, session, session.accountId);
+    if (!account || account.disabled) return undefined;
+    const actor: Actor = { tenantId: account.tenantId, accountId: account.id, role: account.role };
+    return { actor, session };
+  }
+
+  return {
+    async findTenant(tenantId) {
+      const tenant = await findTenantById(db, tenantId);
+      if (!tenant) throw errors.tenantNotFound();
+      return tenant;
+    },
+    async login({ tenant, lookup, password, meta }) {
+      const tenantId = tenant.id;
+      const account = await findTenantAccountByIdentifier(db, { tenantId }, toIdentifierLookup(lookup));
+      // Always one verification, whether or not the account exists or has a password.
+      const valid = await hasher.verify(account?.passwordHash, password);
+      if (!account || !valid || account.disabled) {
+        metrics.logins.inc({ kind: 'tenant', outcome: 'failure' });
+        throw errors.invalidCredentials();
+      }
+      const issued = await apiSessions.issue(db, {
+        tenantId,
+        accountType: 'tenant_account',
+        accountId: account.id,
+        environmentId: null,
+        lifetimeSeconds: TENANT_SESSION_LIFETIME_SECONDS,
+        meta,
+      });
+      metrics.logins.inc({ kind: 'tenant', outcome: 'success' });
+      return { account, issued };
+    },
+    authenticate: (token) => authenticate(token),
+    async currentSession(tenantId, token) {
+      const found = await authenticate(token, tenantId);
+      if (!found) throw errors.unauthenticated();
+      return found.session;
+    },
+    async logout(tenantId, token) {
+      const session = await apiSessions.peek(token);
+      if (session?.accountType === 'tenant_account' && session.tenantId === tenantId) await apiSessions.revoke(session);
+    },
+  };
+}
