@@ -1,0 +1,28 @@
+import type { Middleware } from 'koa';
+import type { Actor } from '../../services/access.js';
+import { errors } from '../../errors/codes.js';
+import type { AppContext, AppState } from '../context.js';
+import type { HttpDeps } from '../deps.js';
+import { readSessionCookie, TENANT_SESSION_COOKIE } from './cookies.js';
+import { assertCookieWriteOrigin, isUnsafeMethod } from './origin.js';
+
+/**
+ * The admin API's first step: a live `sump_session` of an enabled tenant account (401
+ * otherwise), and for writes through that cookie the origin check (403). Sets ctx.state.actor.
+ */
+export function koaRequireTenantSession(deps: Pick<HttpDeps, 'config' | 'services'>): Middleware<AppState> {
+  return async function requireTenantSession(ctx, next) {
+    const found = await deps.services.tenantAuth.authenticate(readSessionCookie(ctx, TENANT_SESSION_COOKIE));
+    if (!found) throw errors.unauthenticated();
+    if (isUnsafeMethod(ctx.method)) assertCookieWriteOrigin(ctx, deps.config);
+    ctx.state.actor = { type: 'tenant_account', ...found.actor, sessionId: found.session.id, via: 'cookie' };
+    await next();
+  };
+}
+
+/** The authenticated actor of a route behind koaRequireTenantSession. */
+export function actorOf(ctx: AppContext): Actor {
+  const actor = ctx.state.actor;
+  if (!actor) throw errors.unauthenticated();
+  return { tenantId: actor.tenantId, accountId: actor.accountId, role: actor.role };
+}

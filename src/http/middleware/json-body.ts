@@ -1,0 +1,57 @@
+import type { Context, Middleware } from 'koa';
+import { HttpMethodEnum, koaBody } from 'koa-body';
+import type { AppError } from '../../errors/app-error.js';
+import { errors } from '../../errors/codes.js';
+
+const JSON_TYPE = 'application/json';
+/** Parse failures wait here until the route reads its body, after authentication and ids. */
+const bodyErrors = new WeakMap<Context, AppError>();
+
+/** A parser's failure in the API's terms: too large, an encoding we do not read, or malformed. */
+export function bodyParseError(error: unknown): AppError {
+  const { status, type } = (error ?? {}) as { status?: number; type?: string };
+  if (status === 413 || type === 'entity.too.large') return errors.bodyTooLarge();
+  if (status === 415 || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return errors.unsupportedMediaType();
+  }
+  return errors.malformedJson();
+}
+
+/**
+ * Parses JSON bodies (and nothing else) but does not answer for them: a malformed body is a
+ * 400 only when the route reads it, so that the check order (401, id shape, 404, 403, body)
+ * holds for every request.
+ */
+export function koaJsonBody(): Middleware {
+  return koaBody({
+    json: true,
+    urlencoded: false,
+    multipart: false,
+    text: false,
+    jsonTypes: [JSON_TYPE],
+    jsonLimit: '100kb',
+    jsonStrict: true,
+    parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
+    onError: (error, ctx) => {
+      bodyErrors.set(ctx, bodyParseError(error));
+    },
+  });
+}
+
+/** Does the request carry a body (a non-zero length, or a chunked one)? */
+export function hasBody(ctx: Context): boolean {
+  if (ctx.get('Transfer-Encoding')) return true;
+  const length = Number(ctx.get('Content-Length') || '0');
+  return Number.isFinite(length) && length > 0;
+}
+
+/**
+ * The body a route validates: 415 when it is not JSON, 400 when it was malformed, `{}` when
+ * there is none (the schema then names the missing fields).
+ */
+export function readJsonBody(ctx: Context): unknown {
+  if (hasBody(ctx) && !ctx.is(JSON_TYPE)) throw errors.unsupportedMediaType();
+  const failure = bodyErrors.get(ctx);
+  if (failure) throw failure;
+  return ctx.request.body ?? {};
+}
