@@ -9,6 +9,9 @@ import { koaRequestContext } from './http/middleware/request-context.js';
 import { koaSecurityHeaders } from './http/middleware/security-headers.js';
 import { createOpsRouter } from './http/ops.js';
 import { createOidcRouter } from './http/pages/index.js';
+import { createProviderPages } from './http/pages/provider-pages.js';
+import { createViews } from './http/pages/views.js';
+import { koaPublicOrigin } from './http/middleware/public-origin.js';
 import type { Logger } from './logger.js';
 import { deriveCookieKeys } from './services/crypto.js';
 import { createIssuerRegistry, type IssuerRegistry } from './oidc/issuer-registry.js';
@@ -29,7 +32,14 @@ export interface SumpApp {
 /** Builds the whole HTTP application without listening: tests build it directly. */
 export function createApp(deps: AppDeps): SumpApp {
   const services = createServices(deps);
-  const issuers = createIssuerRegistry({ config: deps.config, db: deps.db, logger: deps.logger, services });
+  const views = createViews();
+  const issuers = createIssuerRegistry({
+    config: deps.config,
+    db: deps.db,
+    logger: deps.logger,
+    services,
+    pages: createProviderPages(views),
+  });
   const http: HttpDeps = { config: deps.config, logger: deps.logger, services, issuers };
 
   const koa = new Koa<AppState>({ proxy: deps.config.trustProxy });
@@ -37,13 +47,14 @@ export function createApp(deps: AppDeps): SumpApp {
   koa.keys = deriveCookieKeys(deps.config.authSecret, deps.config.authSecretPrevious);
   koa.silent = true;
 
+  koa.use(koaPublicOrigin(deps.config.publicUrl));
   koa.use(koaRequestContext(deps.logger));
   koa.use(koaSecurityHeaders());
   const api = createApiRouter(http);
   koa.use(api.routes()).use(api.allowedMethods());
   const ops = createOpsRouter(http);
   koa.use(ops.routes());
-  koa.use(createOidcRouter(http));
+  koa.use(createOidcRouter({ ...http, views }));
   // Anything no router answered: a problem+json 404.
   koa.use(koaProblemJson(deps.logger));
 

@@ -1,24 +1,124 @@
-import type Provider from 'oidc-provider';
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
+import { LRUCache } from 'lru-cache';
+import Provider, { type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { findClientById } from '../db/queries/clients.js';
+import { findEnvironmentAccountById } from '../db/queries/environment-accounts.js';
+import { findEnvironmentById, type EnvironmentRow } from '../db/queries/environments.js';
+import type { EnvironmentScope } from '../db/scope.js';
 import type { Logger } from '../logger.js';
+import { deriveCookieKeys } from '../services/crypto.js';
+import { resolveSettings } from '../services/environment-settings.js';
 import type { Services } from '../services/index.js';
+import { accountClaims } from './account-claims.js';
+import { ArtifactAdapter } from './adapter.js';
+import { buildProviderConfiguration, toClientMetadata, type ProviderPages } from './provider-config.js';
 
-export interface IssuerRegistry {
-  /** The environment's provider, built on first use and cached; undefined when it does not exist. */
-  get(environmentId: string): Promise<Provider | undefined>;
-  /** Drops a cached provider so the next request rebuilds it (a client, key or setting changed). */
-  evict(environmentId: string): void;
+/** One environment's issuer: its provider, and that provider's middleware ready to run mounted. */
+export interface Issuer {
+  readonly environment: EnvironmentRow;
+  readonly scope: EnvironmentScope;
+  readonly provider: Provider;
+  readonly issuerPath: string;
+  readonly handle: Middleware;
 }
 
-export function createIssuerRegistry(_deps: {
-  config: Config;
-  db: Database;
-  logger: Logger;
-  services: Services;
-}): IssuerRegistry {
+export interface IssuerRegistry {
+  /** The environment's issuer, built on first use and cached; undefined when it does not exist. */
+  get(environmentId: string): Promise<Issuer | undefined>;
+  /** Drops a cached issuer so the next request rebuilds it (a key or a setting changed). */
+  evict(environmentId: string): void;
+  readonly size: number;
+}
+
+export interface IssuerRegistryDeps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly services: Services;
+  readonly pages: ProviderPages;
+  /** How many providers stay built at once; the rest are rebuilt on their next request. */
+  readonly maxIssuers?: number;
+}
+
+export const issuerPathOf = (environmentId: string) => `/oidc/${environmentId}`;
+
+/**
+ * One oidc-provider instance per active environment, built by one function from the
+ * environment's row and kept in a bounded LRU: an environment costs nothing until it is used.
+ */
+export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
+  const { config, db, logger, services } = deps;
+  const cookieKeys = deriveCookieKeys(config.authSecret, config.authSecretPrevious);
+  const secureCookies = config.publicUrl.startsWith('https://');
+  const cache = new LRUCache<string, Promise<Issuer | undefined>>({ max: deps.maxIssuers ?? 1000 });
+
+  async function build(environmentId: string): Promise<Issuer | undefined> {
+    const environment = await findEnvironmentById(db, environmentId);
+    if (!environment) return undefined;
+    const scope = { tenantId: environment.tenantId, environmentId: environment.id };
+    await services.signingKeys.ensureKeys(db, scope);
+    const jwks = await services.signingKeys.loadPrivateJwks(db, scope);
+    const issuerPath = issuerPathOf(environment.id);
+
+    const findClient = async (clientId: string) => {
+      const client = await findClientById(db, scope, clientId);
+      if (!client || client.disabled) return undefined;
+      const secret = client.secretEncrypted ? services.boxes.clientSecret.decrypt(client.secretEncrypted) : undefined;
+      return toClientMetadata(client, secret);
+    };
+    const findAccount: FindAccount = async (_ctx, sub) => {
+      const account = await findEnvironmentAccountById(db, scope, sub);
+      if (!account || account.disabled) return undefined;
+      return { accountId: account.id, claims: () => accountClaims(account) };
+    };
+
+    const provider = new Provider(
+      `${config.publicUrl}${issuerPath}`,
+      buildProviderConfiguration({
+        issuerPath,
+        settings: resolveSettings(environment.settings),
+        jwks,
+        cookieKeys,
+        secureCookies,
+        adapter: (model) => new ArtifactAdapter(model, { db, scope, box: services.boxes.oidcArtifact, findClient }),
+        findAccount,
+        pages: deps.pages,
+      }),
+    );
+    provider.proxy = config.trustProxy;
+    provider.on('server_error', (_ctx, error: Error) => {
+      logger.error({ err: error, environmentId }, 'oidc-provider server error');
+    });
+    return { environment, scope, provider, issuerPath, handle: compose(provider.middleware) as Middleware };
+  }
+
   return {
-    get: async () => undefined,
-    evict: () => undefined,
+    get(environmentId) {
+      let entry = cache.get(environmentId);
+      if (!entry) {
+        entry = build(environmentId).then(
+          (issuer) => {
+            // An unknown id is not kept: it may be created a moment later.
+            if (!issuer) cache.delete(environmentId);
+            return issuer;
+          },
+          (error: unknown) => {
+            cache.delete(environmentId);
+            throw error;
+          },
+        );
+        cache.set(environmentId, entry);
+      }
+      return entry;
+    },
+    evict(environmentId) {
+      cache.delete(environmentId);
+    },
+    get size() {
+      return cache.size;
+    },
   };
 }

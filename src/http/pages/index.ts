@@ -1,10 +1,135 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
+import { koaBody } from 'koa-body';
+import { errors as oidcErrors } from 'oidc-provider';
+import { isAppError } from '../../errors/app-error.js';
+import type { Issuer, IssuerRegistry } from '../../oidc/issuer-registry.js';
+import type { Logger } from '../../logger.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
+import { createCsrf } from '../middleware/csrf.js';
+import { isDatabaseUnavailable } from '../middleware/database-errors.js';
+import { createInteractionPages, PageError } from './interaction.js';
+import { brandOf } from './page-context.js';
+import { setPageHeaders, type Views } from './views.js';
 
-/** Everything under /oidc/:environmentId: the hosted pages, then the environment's provider. */
-export function createOidcRouter(_deps: HttpDeps): Middleware<AppState> {
-  return async function oidc(_ctx, next) {
-    await next();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent))?$/;
+/** Endpoints that answer JSON: a failure there is an OAuth error body, not a page. */
+const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|jwks|\.well-known\/.*|reg.*)$/;
+
+const formBody = koaBody({ json: false, urlencoded: true, multipart: false, text: false, formLimit: '16kb' });
+
+function notFoundPage(views: Views, ctx: Context, issuer?: Issuer) {
+  views.respond(
+    ctx,
+    'pages/error.njk',
+    { title: 'Not found', brand: brandOf(issuer), message: 'There is nothing at this address.' },
+    404,
+  );
+}
+
+/** Runs an environment's provider as if mounted at its issuer path (what koa-mount does). */
+async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Next): Promise<void> {
+  const original = ctx.path;
+  (ctx as Context & { mountPath?: string }).mountPath = issuer.issuerPath;
+  ctx.path = rest;
+  try {
+    await issuer.handle(ctx, async () => {
+      ctx.path = original;
+      await next();
+      ctx.path = rest;
+    });
+  } finally {
+    ctx.path = original;
+  }
+}
+
+/**
+ * Everything under /oidc/:environmentId: sump's hosted pages for the interaction steps, then the
+ * environment's own oidc-provider for the protocol endpoints.
+ */
+export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<AppState> {
+  const { views, issuers, logger } = deps;
+  const csrf = createCsrf({ secret: deps.config.authSecret, secure: deps.config.publicUrl.startsWith('https://') });
+  const interaction = createInteractionPages({ views, csrf, services: deps.services });
+
+  async function route(ctx: Context, next: Next, issuers: IssuerRegistry): Promise<void> {
+    const match = ISSUER_PATH.exec(ctx.path);
+    if (!match) return next();
+    const [, environmentId = '', rest = '/'] = match;
+    // Every answer under an issuer carries the page CSP before the provider writes a page.
+    setPageHeaders(ctx);
+    if (JSON_ENDPOINTS.test(rest)) ctx.remove('Cache-Control');
+    if (!UUID.test(environmentId)) return notFoundPage(views, ctx);
+    const issuer = await issuers.get(environmentId.toLowerCase());
+    if (!issuer) return notFoundPage(views, ctx);
+    (ctx.state as { issuer?: Issuer }).issuer = issuer;
+
+    const step = INTERACTION_PATH.exec(rest);
+    if (step) {
+      const [, uid = '', action] = step;
+      if (ctx.method === 'GET' && !action) return interaction.show(ctx, issuer, uid);
+      if (ctx.method === 'POST' && action) {
+        await formBody(ctx, async () => undefined);
+        return action === 'login' ? interaction.login(ctx, issuer, uid) : interaction.consent(ctx, issuer, uid);
+      }
+      return notFoundPage(views, ctx, issuer);
+    }
+
+    await runProvider(ctx, issuer, rest, next);
+    if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx, issuer);
+  }
+
+  return async function oidc(ctx, next) {
+    if (ctx.path === '/assets/sump.css') {
+      ctx.type = 'text/css; charset=utf-8';
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = views.stylesheet;
+      return;
+    }
+    try {
+      await route(ctx, next, issuers);
+    } catch (error) {
+      renderFailure(ctx, error, views, logger);
+    }
   };
+}
+
+function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logger): void {
+  const issuer = (ctx.state as { issuer?: Issuer }).issuer;
+  const rest = ISSUER_PATH.exec(ctx.path)?.[2] ?? '/';
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, 'database unavailable');
+    ctx.set('Retry-After', '5');
+    if (JSON_ENDPOINTS.test(rest)) {
+      ctx.status = 503;
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'try again shortly' };
+      return;
+    }
+    views.respond(
+      ctx,
+      'pages/error.njk',
+      { title: 'Temporarily unavailable', brand: brandOf(issuer), message: 'We cannot answer right now. Try again in a moment.' },
+      503,
+    );
+    return;
+  }
+  let status = 500;
+  let title = 'Something went wrong';
+  let message = 'Something went wrong on our side. Try again in a moment.';
+  if (error instanceof PageError) {
+    ({ status, title } = error);
+    message = error.userMessage;
+  } else if (error instanceof oidcErrors.SessionNotFound) {
+    status = 400;
+    title = 'This page is out of date';
+    message = 'Your sign-in session has expired or was started in another browser. Go back to the app and start again.';
+  } else if (isAppError(error) && error.status < 500) {
+    status = error.status;
+    message = error.detail;
+  } else {
+    logger.error({ err: error }, 'page error');
+  }
+  views.respond(ctx, 'pages/error.njk', { title, brand: brandOf(issuer), message }, status);
 }

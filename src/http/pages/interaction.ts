@@ -1,0 +1,194 @@
+import type { Context } from 'koa';
+import type { InteractionResults } from 'oidc-provider';
+import { isAppError } from '../../errors/app-error.js';
+import type { Issuer } from '../../oidc/issuer-registry.js';
+import type { Services } from '../../services/index.js';
+import type { Csrf } from '../middleware/csrf.js';
+import { brandOf } from './page-context.js';
+import type { Views } from './views.js';
+
+type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Sign you in',
+  profile: 'See your name, username and picture',
+  email: 'See your email address',
+  phone: 'See your phone number',
+  address: 'See your postal address',
+  offline_access: 'Stay signed in when you are not using it',
+};
+
+export class PageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly userMessage: string,
+  ) {
+    super(userMessage);
+  }
+}
+
+const staleInteraction = () =>
+  new PageError(400, 'This page is out of date', 'This sign-in page has expired. Go back to the app and start again.');
+
+const formField = (ctx: Context, name: string): string => {
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  return typeof value === 'string' ? value : '';
+};
+
+/** The hosted login and consent steps of an authorization request. */
+export function createInteractionPages(deps: { views: Views; csrf: Csrf; services: Services }) {
+  const { views, csrf, services } = deps;
+
+  async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
+    const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== uid) throw staleInteraction();
+    return interaction;
+  }
+
+  async function clientNameOf(issuer: Issuer, interaction: Interaction): Promise<string | undefined> {
+    const client = await issuer.provider.Client.find(String(interaction.params.client_id));
+    return client?.clientName ?? client?.clientId;
+  }
+
+  async function finish(ctx: Context, issuer: Issuer, result: InteractionResults): Promise<void> {
+    const returnTo = await issuer.provider.interactionResult(ctx.req, ctx.res, result, {
+      mergeWithLastSubmission: true,
+    });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  function renderLogin(
+    ctx: Context,
+    issuer: Issuer,
+    interaction: Interaction,
+    view: { clientName: string | undefined; identifier: string; error?: string; status?: number },
+  ) {
+    views.respond(
+      ctx,
+      'pages/login.njk',
+      {
+        title: 'Sign in',
+        brand: brandOf(issuer),
+        clientName: view.clientName,
+        identifier: view.identifier,
+        error: view.error,
+        csrfToken: csrf.token(ctx),
+        action: `${issuer.issuerPath}/interaction/${interaction.uid}/login`,
+      },
+      view.status ?? 200,
+    );
+  }
+
+  /** Grants what the consent prompt asks for and resumes the authorization request. */
+  async function grantConsent(ctx: Context, issuer: Issuer, interaction: Interaction): Promise<void> {
+    const { provider } = issuer;
+    const accountId = interaction.session?.accountId;
+    if (!accountId) throw staleInteraction();
+    const details = interaction.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+    const grant = existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+    if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await finish(ctx, issuer, { consent: existing ? {} : { grantId } });
+  }
+
+  return {
+    /** GET …/interaction/:uid — the step the provider asks for. */
+    async show(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      const interaction = await load(ctx, issuer, uid);
+      const clientName = await clientNameOf(issuer, interaction);
+      if (interaction.prompt.name === 'login') {
+        const hint = interaction.params.login_hint;
+        renderLogin(ctx, issuer, interaction, { clientName, identifier: typeof hint === 'string' ? hint : '' });
+        return;
+      }
+      if (interaction.prompt.name === 'consent') {
+        const client = await issuer.provider.Client.find(String(interaction.params.client_id));
+        const asked = String(interaction.params.prompt ?? '').split(' ');
+        // A first-party app skips consent unless the request itself asked for it.
+        if (client?.metadata().first_party === true && !asked.includes('consent')) {
+          await grantConsent(ctx, issuer, interaction);
+          return;
+        }
+        const scopes = String(interaction.params.scope ?? '')
+          .split(' ')
+          .filter((scope) => scope !== '')
+          .map((scope) => SCOPE_DESCRIPTIONS[scope] ?? scope);
+        views.respond(ctx, 'pages/consent.njk', {
+          title: 'Allow access',
+          brand: brandOf(issuer),
+          clientName,
+          scopes,
+          csrfToken: csrf.token(ctx),
+          action: `${issuer.issuerPath}/interaction/${interaction.uid}/consent`,
+        });
+        return;
+      }
+      throw staleInteraction();
+    },
+
+    /** POST …/interaction/:uid/login — `identifier` (email or username) and `password`. */
+    async login(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      const interaction = await load(ctx, issuer, uid);
+      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
+        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+      }
+      if (interaction.prompt.name !== 'login') throw staleInteraction();
+      const identifier = formField(ctx, 'identifier').slice(0, 320);
+      const password = formField(ctx, 'password');
+      try {
+        const account = await services.environmentAuth.authenticate({
+          scope: issuer.scope,
+          lookup: { identifier },
+          password,
+        });
+        services.metrics.logins.inc({ kind: 'hosted', outcome: 'success' });
+        await finish(ctx, issuer, { login: { accountId: account.id, amr: ['pwd'], remember: true } });
+      } catch (error) {
+        if (!isAppError(error) || (error.status !== 401 && error.status !== 403)) throw error;
+        services.metrics.logins.inc({ kind: 'hosted', outcome: 'failure' });
+        const message =
+          error.code === 'account.email_unverified'
+            ? 'Verify your email address first: open the link we sent you.'
+            : 'The email, username or password is not right.';
+        renderLogin(ctx, issuer, interaction, {
+          clientName: await clientNameOf(issuer, interaction),
+          identifier,
+          error: message,
+          status: error.status,
+        });
+      }
+    },
+
+    /** POST …/interaction/:uid/consent — `decision` = allow or deny. */
+    async consent(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      const interaction = await load(ctx, issuer, uid);
+      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
+        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+      }
+      if (interaction.prompt.name !== 'consent') throw staleInteraction();
+      if (formField(ctx, 'decision') === 'allow') {
+        await grantConsent(ctx, issuer, interaction);
+        return;
+      }
+      await finish(
+        ctx,
+        issuer,
+        { error: 'access_denied', error_description: 'The user denied the request.' },
+      );
+    },
+  };
+}
+
+export type InteractionPages = ReturnType<typeof createInteractionPages>;

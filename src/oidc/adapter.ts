@@ -1,0 +1,95 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Database } from '../db/database.js';
+import {
+  consumeArtifact,
+  deleteArtifact,
+  deleteArtifactsByGrantId,
+  findArtifactByIdHash,
+  findArtifactByUid,
+  findArtifactByUserCodeHash,
+  upsertArtifact,
+  type ArtifactRecord,
+} from '../db/queries/oidc-artifacts.js';
+import type { EnvironmentScope } from '../db/scope.js';
+import { sha256Hex, type SecretBox } from '../services/crypto.js';
+
+/** Models that oidc-provider finds by something other than their id: their id is kept encrypted. */
+const FOUND_OTHERWISE = new Set(['Session', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+export interface ArtifactAdapterDeps {
+  readonly db: Database;
+  readonly scope: EnvironmentScope;
+  readonly box: SecretBox;
+  /** The Client model reads sump's clients table, not the artefacts. */
+  readonly findClient: (clientId: string) => Promise<AdapterPayload | undefined>;
+}
+
+/**
+ * oidc-provider's adapter contract over one table, keyed by environment, model and the SHA-256
+ * of the artefact's id. The id is dropped from the stored payload and put back from the id
+ * `find` is given, so a copy of the table yields no usable token.
+ */
+export class ArtifactAdapter implements Adapter {
+  constructor(
+    private readonly model: string,
+    private readonly deps: ArtifactAdapterDeps,
+  ) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    if (this.model === 'Client') throw new Error('clients are managed through the admin API');
+    const { jti: _jti, ...rest } = payload;
+    const keepId = FOUND_OTHERWISE.has(this.model);
+    await upsertArtifact(this.deps.db, this.deps.scope, {
+      model: this.model,
+      id_hash: sha256Hex(id),
+      payload: rest,
+      id_encrypted: keepId ? this.deps.box.encrypt(id) : null,
+      // A grant is swept by revokeByGrantId together with what was issued under it.
+      grant_id: this.model === 'Grant' ? id : typeof payload.grantId === 'string' ? payload.grantId : null,
+      uid: typeof payload.uid === 'string' ? payload.uid : null,
+      user_code_hash: typeof payload.userCode === 'string' ? sha256Hex(payload.userCode) : null,
+      account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+      expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+    });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    if (this.model === 'Client') return this.deps.findClient(id);
+    const record = await findArtifactByIdHash(this.deps.db, this.deps.scope, this.model, sha256Hex(id));
+    return record ? this.toPayload(record, id) : undefined;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const record = await findArtifactByUid(this.deps.db, this.deps.scope, this.model, uid);
+    return record ? this.toPayload(record, this.storedId(record)) : undefined;
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const record = await findArtifactByUserCodeHash(this.deps.db, this.deps.scope, this.model, sha256Hex(userCode));
+    return record ? this.toPayload(record, this.storedId(record)) : undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    await consumeArtifact(this.deps.db, this.deps.scope, this.model, sha256Hex(id));
+  }
+
+  async destroy(id: string): Promise<void> {
+    await deleteArtifact(this.deps.db, this.deps.scope, this.model, sha256Hex(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await deleteArtifactsByGrantId(this.deps.db, this.deps.scope, grantId);
+  }
+
+  private storedId(record: ArtifactRecord): string | undefined {
+    return record.id_encrypted ? this.deps.box.decrypt(record.id_encrypted) : undefined;
+  }
+
+  private toPayload(record: ArtifactRecord, id: string | undefined): AdapterPayload {
+    return {
+      ...record.payload,
+      ...(id !== undefined ? { jti: id } : {}),
+      ...(record.consumed_at ? { consumed: Math.floor(new Date(record.consumed_at).getTime() / 1000) } : {}),
+    };
+  }
+}

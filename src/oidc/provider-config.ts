@@ -1,0 +1,163 @@
+import type { JWK } from 'jose';
+import type {
+  Adapter,
+  AdapterPayload,
+  Client,
+  Configuration,
+  FindAccount,
+  KoaContextWithOIDC,
+  ErrorOut,
+} from 'oidc-provider';
+import type { ClientRow } from '../db/queries/clients.js';
+import type { EnvironmentSettings } from '../services/environment-settings.js';
+import { CLAIMS_BY_SCOPE } from './account-claims.js';
+
+/** The pages oidc-provider renders itself, replaced by sump's (src/http/pages). */
+export interface ProviderPages {
+  renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void>;
+  logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+  postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
+}
+
+export interface ProviderConfigInput {
+  readonly issuerPath: string;
+  readonly settings: EnvironmentSettings;
+  readonly jwks: JWK[];
+  readonly cookieKeys: string[];
+  readonly secureCookies: boolean;
+  readonly adapter: (model: string) => Adapter;
+  readonly findAccount: FindAccount;
+  readonly pages: ProviderPages;
+}
+
+/** sump's own client properties, carried in the provider's client metadata. */
+const EXTRA_CLIENT_METADATA = ['first_party', 'require_pkce', 'allowed_cors_origins'] as const;
+
+/** A client row as oidc-provider metadata (snake_case, wire names). */
+export function toClientMetadata(client: ClientRow, secret: string | undefined): AdapterPayload {
+  const codeFlow = client.grantTypes.includes('authorization_code');
+  return {
+    client_id: client.clientId,
+    ...(secret !== undefined ? { client_secret: secret } : {}),
+    client_name: client.name,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    response_types: codeFlow ? ['code'] : [],
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    application_type: client.applicationType,
+    scope: client.scopes.join(' '),
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    ...(client.jwks ? { jwks: client.jwks as AdapterPayload['jwks'] } : {}),
+    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
+    ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
+    first_party: client.firstParty,
+    require_pkce: client.requirePkce,
+    allowed_cors_origins: client.allowedCorsOrigins,
+  };
+}
+
+const originOf = (uri: string): string | undefined => {
+  try {
+    const { origin } = new URL(uri);
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The browser origins a client's token, userinfo, introspection and revocation calls may come from. */
+function clientAllowsOrigin(client: Client, origin: string): boolean {
+  if (origin === 'null') return false;
+  const metadata = client.metadata();
+  const allowed = new Set<string>((metadata.allowed_cors_origins as string[] | undefined) ?? []);
+  for (const uri of (metadata.redirect_uris as string[] | undefined) ?? []) {
+    const redirectOrigin = originOf(uri);
+    if (redirectOrigin) allowed.add(redirectOrigin);
+  }
+  return allowed.has(origin);
+}
+
+/**
+ * The whole oidc-provider configuration of one environment, from its settings and keys. One
+ * function builds it for every environment; nothing here is process-wide.
+ */
+export function buildProviderConfiguration(input: ProviderConfigInput): Configuration {
+  const { settings, issuerPath } = input;
+  const { tokens, sessions } = settings;
+
+  return {
+    adapter: input.adapter,
+    findAccount: input.findAccount,
+    jwks: { keys: input.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    responseTypes: ['code'],
+    subjectTypes: ['public'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA] },
+    pkce: {
+      // Public clients always; confidential ones unless their registration turned it off.
+      required: (_ctx, client) =>
+        client.clientAuthMethod === 'none' || client.metadata().require_pkce !== false,
+    },
+    clientBasedCORS: (_ctx, origin, client) => clientAllowsOrigin(client, origin),
+    cookies: {
+      keys: input.cookieKeys,
+      // The session cookie lives under the issuer path: several environments share one host.
+      long: { httpOnly: true, sameSite: 'lax', path: issuerPath, secure: input.secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: input.secureCookies },
+      names: { session: '_session', interaction: '_interaction', resume: '_interaction_resume' },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${issuerPath}/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Only the client the token was issued to learns that it is active.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        // Another client's token: answer 200 and do nothing, so nothing is learned about it.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: input.pages.logoutSource,
+        postLogoutSuccessSource: input.pages.postLogoutSuccessSource,
+      },
+      userinfo: { enabled: true },
+      claimsParameter: { enabled: true },
+      pushedAuthorizationRequests: { enabled: false },
+    },
+    renderError: input.pages.renderError,
+    // Every use of a refresh token rotates it.
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: tokens.accessTokenTtl,
+      AuthorizationCode: 60,
+      ClientCredentials: tokens.accessTokenTtl,
+      DeviceCode: 600,
+      BackchannelAuthenticationRequest: 600,
+      IdToken: tokens.idTokenTtl,
+      RefreshToken: tokens.refreshTokenTtl,
+      Grant: tokens.refreshTokenTtl,
+      Interaction: 3600,
+      Session: sessions.lifetimeSeconds,
+    },
+  };
+}
