@@ -18,6 +18,9 @@ const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|conse
 /** Endpoints that answer JSON: a failure there is an OAuth error body, not a page. */
 const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|jwks|\.well-known\/.*|reg.*)$/;
 
+/** Endpoints whose CORS answer depends on the client the request authenticates as. */
+const CLIENT_CORS_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation)$/;
+
 const formBody = koaBody({ json: false, urlencoded: true, multipart: false, text: false, formLimit: '16kb' });
 
 function notFoundPage(views: Views, ctx: Context, issuer?: Issuer) {
@@ -42,6 +45,16 @@ async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Nex
     });
   } finally {
     ctx.path = original;
+  }
+  // oidc-provider allows the request's Origin until a client is resolved and checked; an answer
+  // for which no client was resolved (unknown client_id, bad token) must not be readable
+  // cross-origin.
+  if (CLIENT_CORS_ENDPOINTS.test(rest) && ctx.method !== 'OPTIONS') {
+    const resolved = (ctx as Context & { oidc?: { entities?: { Client?: unknown } } }).oidc?.entities?.Client;
+    if (!resolved) {
+      ctx.remove('Access-Control-Allow-Origin');
+      ctx.remove('Access-Control-Expose-Headers');
+    }
   }
 }
 
