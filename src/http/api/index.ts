@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import Router, { RouterEvents } from '@koa/router';
+import type { Middleware } from 'koa';
 import type { AppState } from '../context.js';
 import { koaApiCors } from '../middleware/cors.js';
 import { koaJsonBody } from '../middleware/json-body.js';
@@ -11,17 +12,30 @@ import { createHealthRouter } from './health.js';
 import { createTenantAuthRouter } from './tenant-auth.js';
 import { createTenantsRouter } from './tenants.js';
 
+const PREFIX = '/api/v1';
+
+const koaNoStore: Middleware = async function noStore(ctx, next) {
+  // Answers carry sessions, tokens and secrets: no cache keeps any of them.
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+};
+
+/** Runs middleware in order on one context, as koa would, ending where the last one stops. */
+function chain(middleware: readonly Middleware[]): (ctx: Parameters<Middleware>[0]) => Promise<void> {
+  return (ctx) => {
+    const dispatch = async (index: number): Promise<void> => {
+      const step = middleware[index];
+      if (step) await step(ctx, () => dispatch(index + 1));
+    };
+    return dispatch(0);
+  };
+}
+
 /** The admin and auth REST API under /api/v1: problem+json errors, JSON bodies. */
 export function createApiRouter(deps: HttpDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/v1' });
-  router.use(koaProblemJson(deps.logger));
-  router.use(async (ctx, next) => {
-    // Answers carry sessions, tokens and secrets: no cache keeps any of them.
-    ctx.set('Cache-Control', 'no-store');
-    await next();
-  });
-  router.use(koaApiCors(deps.config));
-  router.use(koaJsonBody());
+  const router = new Router<AppState>({ prefix: PREFIX });
+  const common: Middleware[] = [koaProblemJson(deps.logger), koaNoStore, koaApiCors(deps.config)];
+  router.use(...common, koaJsonBody());
   for (const child of [
     createHealthRouter(deps),
     createTenantsRouter(deps),
@@ -30,7 +44,13 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createClientsRouter(deps),
     createEnvironmentAuthRouter(deps),
   ]) {
-    router.use(child.routes(), child.allowedMethods());
+    router.use(child.routes());
   }
+  // No route took the method: CORS preflights are answered here, any other request under the
+  // prefix gets its problem+json 404 or 405 (koaProblemJson reads the routes the path matched).
+  const unmatched = chain(common);
+  router.on(RouterEvents.NotFound, (ctx, next) =>
+    ctx.path === PREFIX || ctx.path.startsWith(`${PREFIX}/`) ? unmatched(ctx) : next(),
+  );
   return router;
 }

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/codes.js';
 import type { Logger } from '../../logger.js';
@@ -10,7 +10,8 @@ export function toAppError(error: unknown, logger: Logger): AppError {
   const status = (error as { status?: number; statusCode?: number }).status;
   const type = (error as { type?: string }).type;
   // koa-body / raw-body failures arrive as http-errors with a status and a type
-  if (type === 'entity.parse.failed' || (status === 400 && /JSON/i.test(String((error as Error).message)))) {
+  const fromBodyParser = typeof (error as { body?: unknown }).body === 'string';
+  if (type === 'entity.parse.failed' || (status === 400 && (fromBodyParser || /JSON/i.test(String((error as Error).message))))) {
     return errors.malformedJson();
   }
   if (status === 413 || type === 'entity.too.large') return errors.bodyTooLarge();
@@ -38,11 +39,23 @@ export function problemBody(error: AppError) {
   };
 }
 
+/** The methods of the routes whose path matched (koa-router's ctx.matched), when none took the request. */
+function allowedMethodsOf(ctx: Context): string[] {
+  const matched = (ctx as Context & { matched?: Array<{ methods?: string[] }> }).matched ?? [];
+  return [...new Set(matched.flatMap((layer) => layer.methods ?? []))];
+}
+
 export function koaProblemJson(logger: Logger): Middleware {
   return async function problemJson(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw errors.notFoundRoute();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        const allowed = allowedMethodsOf(ctx);
+        if (allowed.length === 0) throw errors.notFoundRoute();
+        ctx.set('Allow', allowed.join(', '));
+        if (ctx.method !== 'OPTIONS') throw errors.methodNotAllowed();
+        ctx.status = 204;
+      }
     } catch (error) {
       const appError = toAppError(error, logger);
       ctx.status = appError.status;
