@@ -32,11 +32,18 @@ export const avatarUrlField = z
   .max(2048, 'must be at most 2048 characters')
   .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
 
-/** A new password: 8–256 characters and at most 1,024 bytes (argon2 input stays bounded). */
+/** Characters as people count them (code points), not UTF-16 units: an emoji is one. */
+export const characterCount = (value: string): number => [...value].length;
+
+/**
+ * A new password: 8–256 characters and at most 1,024 bytes in UTF-8 (argon2's input stays
+ * bounded), checked before hashing. Environments may ask for more (passwordPolicy.minLength).
+ */
 export const newPasswordField = z
   .string()
-  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .max(PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .refine((value) => characterCount(value) >= PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .refine((value) => characterCount(value) <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
   .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
 
 /** A password given to sign in: any string that could have been set (its rules may have changed). */

@@ -9,6 +9,7 @@ import type { IdentifierLookup } from '../db/queries/identifier-lookup.js';
 import { AppError } from '../errors/app-error.js';
 import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
+import { characterCount } from './account-fields.js';
 import { resolveSettings } from './environment-settings.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './passwords.js';
@@ -63,7 +64,7 @@ export function createEnvironmentSignup(deps: {
     async signup({ environment, account: input, meta }) {
       assertSignupOpen(environment);
       const settings = resolveSettings(environment.settings);
-      if (input.password.length < settings.passwordPolicy.minLength) {
+      if (characterCount(input.password) < settings.passwordPolicy.minLength) {
         throw errors.validation([
           { field: 'password', message: `must be at least ${settings.passwordPolicy.minLength} characters` },
         ]);
