@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { Config } from './config/config.js';
+import { createChangeFeed } from './db/change-feed.js';
 import type { Database } from './db/database.js';
 import { createApiRouter } from './http/api/index.js';
 import type { AppState } from './http/context.js';
@@ -27,13 +28,17 @@ export interface SumpApp {
   readonly koa: Koa<AppState>;
   readonly services: Services;
   readonly issuers: IssuerRegistry;
+  /** Ends what the app holds open besides the database (the change feed's connection). */
+  close(): Promise<void>;
 }
 
 /** Builds the whole HTTP application without listening: tests build it directly. */
 export function createApp(deps: AppDeps): SumpApp {
   const services = createServices(deps);
   const views = createViews();
+  const changes = createChangeFeed({ db: deps.db, database: deps.config.database, logger: deps.logger });
   const issuers = createIssuerRegistry({
+    changes,
     config: deps.config,
     db: deps.db,
     logger: deps.logger,
@@ -58,5 +63,5 @@ export function createApp(deps: AppDeps): SumpApp {
   // Anything no router answered: a problem+json 404.
   koa.use(koaProblemJson(deps.logger));
 
-  return { koa, services, issuers };
+  return { koa, services, issuers, close: () => changes.close() };
 }

@@ -3,6 +3,7 @@ import compose from 'koa-compose';
 import { LRUCache } from 'lru-cache';
 import Provider, { type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/config.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
 import { findClientById } from '../db/queries/clients.js';
 import { findEnvironmentAccountById } from '../db/queries/environment-accounts.js';
@@ -28,8 +29,11 @@ export interface Issuer {
 export interface IssuerRegistry {
   /** The environment's issuer, built on first use and cached; undefined when it does not exist. */
   get(environmentId: string): Promise<Issuer | undefined>;
-  /** Drops a cached issuer so the next request rebuilds it (a key or a setting changed). */
-  evict(environmentId: string): void;
+  /**
+   * An environment's keys, settings or clients changed: its cached issuer is dropped here at
+   * once and on every other node within a second (the change feed), and rebuilt on next use.
+   */
+  evict(environmentId: string): Promise<void>;
   readonly size: number;
 }
 
@@ -39,6 +43,7 @@ export interface IssuerRegistryDeps {
   readonly logger: Logger;
   readonly services: Services;
   readonly pages: ProviderPages;
+  readonly changes: ChangeFeed;
   /** How many providers stay built at once; the rest are rebuilt on their next request. */
   readonly maxIssuers?: number;
 }
@@ -54,6 +59,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
   const cookieKeys = deriveCookieKeys(config.authSecret, config.authSecretPrevious);
   const secureCookies = config.publicUrl.startsWith('https://');
   const cache = new LRUCache<string, Promise<Issuer | undefined>>({ max: deps.maxIssuers ?? 1000 });
+  deps.changes.subscribe((environmentId) => cache.delete(environmentId));
 
   async function build(environmentId: string): Promise<Issuer | undefined> {
     const environment = await findEnvironmentById(db, environmentId);
@@ -114,8 +120,9 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
       }
       return entry;
     },
-    evict(environmentId) {
+    async evict(environmentId) {
       cache.delete(environmentId);
+      await deps.changes.environmentChanged(environmentId);
     },
     get size() {
       return cache.size;

@@ -31,6 +31,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ARGON2_PARALLELISM: '1',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sump-test-data-')),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // On the PostgreSQL pass the app knows it is on a server (the change feed listens there).
+    ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
     ...env,
   });
 }
@@ -61,6 +63,7 @@ export async function startTestServer(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sump.close();
       if (!options.database) await database.close();
     },
   };
