@@ -157,7 +157,13 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
       RefreshToken: tokens.refreshTokenTtl,
       Grant: tokens.refreshTokenTtl,
       Interaction: 3600,
-      Session: sessions.lifetimeSeconds,
+      // Idle window from the session's last save (each sign-in through it), never past its
+      // absolute lifetime from when it began.
+      Session: (_ctx, session) => {
+        const now = Math.floor(Date.now() / 1000);
+        const remaining = (session.iat ?? now) + sessions.lifetimeSeconds - now;
+        return Math.max(1, Math.min(sessions.idleSeconds, remaining));
+      },
     },
   };
 }
