@@ -139,11 +139,19 @@ function parseOrigins(value: string | undefined): string[] {
   });
 }
 
+/** A DB_HOST as a URL's host: a name or an IPv4 address as it is, an IPv6 address in brackets. */
+function hostForUrl(host: string): string {
+  if (/^[A-Za-z0-9._-]+$/.test(host)) return host;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare.includes(':') && /^[0-9A-Fa-f:.]+$/.test(bare)) return `[${bare}]`;
+  throw new ConfigError('DB_HOST', 'must be a host name or an IP address (for anything else, use DATABASE_URL)');
+}
+
 function databaseFrom(vars: Variables, dataDir: string): DatabaseConfig {
   if (vars.DATABASE_URL) return { kind: 'postgres', connectionString: vars.DATABASE_URL };
   if (vars.DB_HOST) {
     const url = new URL('postgres://localhost');
-    url.hostname = vars.DB_HOST;
+    url.hostname = hostForUrl(vars.DB_HOST);
     url.port = String(vars.DB_PORT ?? 5432);
     url.username = encodeURIComponent(vars.DB_USER ?? 'postgres');
     if (vars.DB_PASSWORD) url.password = encodeURIComponent(vars.DB_PASSWORD);
@@ -180,7 +188,14 @@ function resolveAuthSecret(
   }
   const file = path.join(dataDir, GENERATED_SECRET_FILE);
   if (existsSync(file)) {
-    return { secret: readFileSync(file, 'utf8').trim(), generated: true };
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length < AUTH_SECRET_MIN_LENGTH) {
+      throw new ConfigError(
+        'AUTH_SECRET',
+        `the generated secret kept in ${file} is damaged (shorter than ${AUTH_SECRET_MIN_LENGTH} characters): restore it, or set AUTH_SECRET`,
+      );
+    }
+    return { secret: kept, generated: true };
   }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
