@@ -38,6 +38,11 @@ async function main(): Promise<void> {
 
   const server = createServer(sump.koa.callback());
   server.keepAliveTimeout = 65_000;
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    const reason = error.code === 'EADDRINUSE' ? `port ${config.port} is already in use (set PORT to another one)` : error.message;
+    process.stderr.write(`sump: could not listen: ${reason}\n`);
+    process.exit(1);
+  });
   server.listen(config.port, () => {
     const where = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL';
     logger.info({ port: config.port, publicUrl: config.publicUrl }, `sump is listening on ${config.publicUrl} (${where})`);
