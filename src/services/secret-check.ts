@@ -2,7 +2,9 @@ import type { Database } from '../db/database.js';
 import { findSystemValue, insertSystemValueOnce } from '../db/queries/system-values.js';
 import type { SecretBox } from './crypto.js';
 
-const CANARY_KEY = 'auth_secret_canary';
+/** The system_values key of the canary; `npm run reencrypt` moves it to the new secret too. */
+export const AUTH_SECRET_CANARY_KEY = 'auth_secret_canary';
+const CANARY_KEY = AUTH_SECRET_CANARY_KEY;
 const CANARY_TEXT = 'sump auth secret canary';
 
 export class AuthSecretMismatchError extends Error {
