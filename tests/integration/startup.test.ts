@@ -1,0 +1,128 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A port that was free a moment ago (sump needs a concrete PORT to print its URLs). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+interface Started {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the output once it contains `text`; rejects if the process exits first. */
+  waitFor(text: string, timeoutMs: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * sump as `npm start` runs it, but through tsx so the test needs no build: its own environment
+ * only (no DATABASE_URL, no DB_*, no TEST_DATABASE_URL), so it is the embedded database.
+ */
+function startSump(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    exited,
+    output: () => output,
+    waitFor: (text, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (output.includes(text)) {
+            cleanup();
+            resolve(output);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for "${text}"; output so far:\n${output}`));
+        }, timeoutMs);
+        void exited.then(({ code }) => {
+          if (!output.includes(text)) {
+            cleanup();
+            reject(new Error(`sump exited (${code}) before printing "${text}":\n${output}`));
+          }
+        });
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      }),
+  };
+}
+
+// Embedded pass only: sump runs here on its own embedded database whatever TEST_DATABASE_URL
+// says, so the PostgreSQL pass would only repeat it.
+const describeEmbedded = process.env.TEST_DATABASE_URL ? describe.skip : describe;
+
+describeEmbedded('starting sump with nothing configured', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sump-startup-test-'));
+  const running: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves on the embedded database, prints how to begin, stops on SIGTERM, and refuses another AUTH_SECRET', async () => {
+    const port = await freePort();
+    const base = { PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'info' };
+
+    const first = startSump(base);
+    running.push(first.child);
+    const printed = await first.waitFor('Create your first tenant', 40_000);
+    expect(printed).toContain(`sump is serving on http://localhost:${port}`);
+    expect(printed).toContain(`curl -s http://localhost:${port}/api/v1/tenants`);
+    expect(printed).toContain('AUTH_SECRET is not set');
+
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
+    expect(response.status).toBe(200);
+    await expect(response.json()).resolves.toMatchObject({ status: 'ok' });
+    const healthz = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(healthz.status).toBe(200);
+
+    // The generated secret is kept, and the database is held by this process alone.
+    expect(readFileSync(path.join(dataDir, 'auth-secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(true);
+
+    first.child.kill('SIGTERM');
+    await expect(first.exited).resolves.toEqual({ code: 0, signal: null });
+    expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
+
+    // Same data, another secret: it must stop with the clear message, not serve.
+    const second = startSump({ ...base, AUTH_SECRET: 'a-different-secret-that-is-long-enough-42' });
+    running.push(second.child);
+    const { code } = await second.exited;
+    expect(code).not.toBe(0);
+    expect(second.output()).toContain('AUTH_SECRET does not match this database');
+    expect(second.output()).toContain('AUTH_SECRET_PREVIOUS');
+    expect(second.output()).not.toContain('Create your first tenant');
+  }, 60_000);
+});
