@@ -18,7 +18,7 @@ const clientCursor = z.strictObject({
 
 /** /environments/:environmentId/clients: the OIDC clients of an environment. */
 export function createClientsRouter(deps: HttpDeps): Router<AppState> {
-  const { services, issuers } = deps;
+  const { services } = deps;
   const router = new Router<AppState>({ prefix: '/environments/:environmentId/clients' });
   router.use(koaRequireTenantSession(deps));
 
@@ -29,7 +29,6 @@ export function createClientsRouter(deps: HttpDeps): Router<AppState> {
     requireRole(actor, MANAGE);
     const body = parseWith(createClientBody, readJsonBody(ctx));
     const { client, clientSecret } = await services.clients.create(actor, environment, body);
-    issuers.evict(environment.id);
     ctx.status = 201;
     ctx.body = { ...toClientResponse(client), ...(clientSecret === null ? {} : { clientSecret }) };
   });
