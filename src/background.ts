@@ -1,4 +1,5 @@
 import type { Database } from './db/database.js';
+import { deleteExpiredApiSessions } from './db/queries/api-sessions.js';
 import { deleteExpiredArtifacts } from './db/queries/oidc-artifacts.js';
 import type { Logger } from './logger.js';
 import type { IssuerRegistry } from './oidc/issuer-registry.js';
@@ -6,17 +7,22 @@ import type { Services } from './services/index.js';
 
 const CLEANUP_INTERVAL_MS = 60_000;
 
-/** Deletes expired rows in bounded batches until none is left; returns how many went. */
+const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions];
+
+/** Deletes expired artefacts and API sessions in bounded batches until none is left. */
 export async function deleteExpiredRows(db: Database, now = new Date()): Promise<number> {
   let total = 0;
-  for (;;) {
-    const deleted = await deleteExpiredArtifacts(db, now);
-    total += deleted;
-    if (!(deleted > 0)) return total;
+  for (const deleteBatch of EXPIRED_ROW_DELETERS) {
+    for (;;) {
+      const deleted = await deleteBatch(db, now);
+      total += deleted;
+      if (!(deleted > 0)) break;
+    }
   }
+  return total;
 }
 
-/** Periodic work of one node: expired oidc artefacts removed (the adapter has no expiry hook). */
+/** Periodic work of one node: expired oidc artefacts and API sessions removed (no expiry hook). */
 export function startBackgroundTasks(deps: {
   db: Database;
   logger: Logger;
@@ -29,7 +35,7 @@ export function startBackgroundTasks(deps: {
     running = true;
     try {
       const deleted = await deleteExpiredRows(deps.db);
-      if (deleted > 0) deps.logger.debug({ deleted }, 'expired oidc artefacts removed');
+      if (deleted > 0) deps.logger.debug({ deleted }, 'expired rows removed');
     } catch (error) {
       deps.logger.warn({ err: error }, 'clean-up of expired rows failed; will retry');
     } finally {

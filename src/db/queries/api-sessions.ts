@@ -92,3 +92,10 @@ export async function touchApiSession(db: Queryable, scope: TenantScope, session
 export async function deleteApiSession(db: Queryable, scope: TenantScope, sessionId: string): Promise<void> {
   await db('api_sessions').where({ tenant_id: scope.tenantId, id: sessionId }).delete();
 }
+
+/** The periodic clean-up: sessions past their absolute expiry go, in bounded batches. */
+export async function deleteExpiredApiSessions(db: Queryable, now: Date, batchSize = 1000): Promise<number> {
+  return db('api_sessions')
+    .whereIn('ctid', db('api_sessions').select('ctid').where('expires_at', '<=', now).limit(batchSize))
+    .delete();
+}
