@@ -79,11 +79,10 @@ function startSump(env: Record<string, string>): Started {
   };
 }
 
-// Embedded pass only: sump runs here on its own embedded database whatever TEST_DATABASE_URL
-// says, so the PostgreSQL pass would only repeat it.
-const describeEmbedded = process.env.TEST_DATABASE_URL ? describe.skip : describe;
+// Embedded pass only (tests/embedded/, see jest.config.js): sump runs here on its own embedded
+// database whatever TEST_DATABASE_URL says, so the PostgreSQL pass would only repeat it.
 
-describeEmbedded('starting sump with nothing configured', () => {
+describe('starting sump with nothing configured', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sump-startup-test-'));
   const running: ChildProcess[] = [];
   afterAll(() => {

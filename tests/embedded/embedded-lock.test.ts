@@ -4,7 +4,6 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseInUseError, openDatabase } from '../../src/db/database.js';
-import { onPostgres } from '../helpers/test-db.js';
 
 /** A private copy of the migrated template (the embedded database as sump leaves it). */
 function copyOfTemplate(): { root: string; dataDir: string } {
@@ -23,11 +22,10 @@ function deadPid(): number {
 }
 
 // PGlite does not notice a second process opening its directory, and two writers corrupt it:
-// openDatabase keeps a pid file beside the directory. Embedded pass only: nothing here touches
-// TEST_DATABASE_URL, and without the migrated template each open would be a fresh PGlite.
-const describeEmbedded = onPostgres() ? describe.skip : describe;
+// openDatabase keeps a pid file beside the directory. Embedded pass only (tests/embedded/,
+// see jest.config.js): nothing here touches TEST_DATABASE_URL, and without the migrated template each open would be a fresh PGlite.
 
-describeEmbedded('the embedded database is one process at a time', () => {
+describe('the embedded database is one process at a time', () => {
   it('holds a lock beside its directory while open, and drops it on destroy', async () => {
     const { root, dataDir } = copyOfTemplate();
     try {
