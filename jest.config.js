@@ -10,7 +10,7 @@ const swc = {
  * and of commands that always run on it; they never touch TEST_DATABASE_URL, so a second pass
  * would only repeat them. The interop suite runs on its own (npm run test:interop).
  */
-const embeddedOnly = ['<rootDir>/tests/embedded/'];
+const embeddedOnly = ['<rootDir>/tests/embedded/', '<rootDir>/tests/e2e/demo.test.ts'];
 const ignored = ['/node_modules/', '<rootDir>/tests/interop/', ...(process.env.TEST_DATABASE_URL ? embeddedOnly : [])];
 
 export default {
