@@ -12,16 +12,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SAMPLE_APP_PORT, startSampleApp, type SampleApp } from '../examples/sample-app/sample-app.js';
-import { createApp } from '../src/app.js';
-import { startBackgroundTasks } from '../src/background.js';
 import { ConfigError, loadConfig, type Config } from '../src/config/config.js';
-import { migrateLatest, openDatabase, type Database } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
+import { PortInUseError, startSump, type RunningSump } from '../src/server.js';
 
 const EXTERNAL_DATABASE_VARIABLES = ['DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_NAME'] as const;
 const DEMO_FILE = 'demo.json';
@@ -169,19 +166,6 @@ async function ensureDemo(options: { api: ReturnType<typeof createApiClient>; fi
   return { demo: demo as CompleteDemo, created };
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const failed = (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new DemoError(`port ${port} is already in use (set PORT to another one)`) : error);
-    server.once('error', failed);
-    server.listen(port, () => {
-      server.off('error', failed);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
 function printDemo(config: Config, demo: CompleteDemo, sampleApp: SampleApp, file: string, created: string[]): void {
   const issuer = `${config.publicUrl}/oidc/${demo.environmentId}`;
   const login = `curl -s -c cookies.txt ${config.publicUrl}/api/v1/auth/tenants/${demo.tenantId}/login -H 'Content-Type: application/json' -d '{"email":"${demo.owner.email}","password":"${demo.owner.password}"}'`;
@@ -227,14 +211,6 @@ async function assertPortFree(port: number, variable: string): Promise<void> {
   });
 }
 
-async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-}
-
 async function main(): Promise<void> {
   const { env, ignored } = demoEnvironment(process.env);
   if (ignored.length > 0) {
@@ -248,19 +224,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   if (config.authSecretGenerated) console.log(`AUTH_SECRET is not set: using the secret generated and kept in ${config.dataDir} (fine for a demo).`);
 
-  let db: Database | undefined;
-  let background: { stop(): void } | undefined;
+  let running: RunningSump | undefined;
   let sampleApp: SampleApp | undefined;
-  const server = createServer();
   let stopping = false;
   const stop = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
     if (reason) console.log(`\n${reason}: stopping the sample app and sump…`);
     setTimeout(() => process.exit(code || 1), 10_000).unref();
-    background?.stop();
-    await Promise.allSettled([sampleApp?.close(), closeServer(server)]);
-    await db?.destroy();
+    await Promise.allSettled([sampleApp?.close(), running?.stop()]);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT', 0));
@@ -273,14 +245,12 @@ async function main(): Promise<void> {
       `Starting sump on port ${config.port}, on the embedded database in ${config.dataDir}…` +
         (fresh ? ' (creating the database the first time takes 10 to 20 seconds)' : ''),
     );
-    db = openDatabase(config.database);
-    await migrateLatest(db);
-    const sump = createApp({ config, db, logger });
-    await sump.services.startupCheck();
-    background = startBackgroundTasks({ db, logger, services: sump.services, issuers: sump.issuers });
-    server.keepAliveTimeout = 65_000;
-    server.on('request', sump.koa.callback());
-    const port = await listen(server, config.port);
+    try {
+      running = await startSump(config, logger);
+    } catch (error) {
+      throw error instanceof PortInUseError ? new DemoError(error.message) : error;
+    }
+    const port = running.port;
 
     const base = `http://127.0.0.1:${port}`;
     const { demo, created } = await ensureDemo({ api: createApiClient(base, config.operatorToken), file, sampleAppUrl: sampleSettings.url, base });

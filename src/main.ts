@@ -1,11 +1,8 @@
-import { createServer } from 'node:http';
-import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { migrateLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
-import { startBackgroundTasks } from './background.js';
+import { PortInUseError, startSump } from './server.js';
 
-/** Reads config, opens and migrates the database, builds the app, listens, drains on SIGTERM. */
+/** Reads config, starts sump (database, migrations, app, listening), drains on SIGTERM. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -28,48 +25,37 @@ async function main(): Promise<void> {
     logger.warn('SMTP_URL is not set: mails stay in the outbox (npm run outbox) and are never delivered');
   }
 
-  const db = openDatabase(config.database);
-  const applied = await migrateLatest(db);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-
-  const sump = createApp({ config, db, logger });
-  await sump.services.startupCheck();
-  const background = startBackgroundTasks({ db, logger, services: sump.services, issuers: sump.issuers });
-
-  const server = createServer(sump.koa.callback());
-  server.keepAliveTimeout = 65_000;
-  server.on('error', (error: NodeJS.ErrnoException) => {
-    const reason = error.code === 'EADDRINUSE' ? `port ${config.port} is already in use (set PORT to another one)` : error.message;
-    process.stderr.write(`sump: could not listen: ${reason}\n`);
-    process.exit(1);
-  });
-  server.listen(config.port, () => {
-    const where = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL';
-    logger.info({ port: config.port, publicUrl: config.publicUrl }, `sump is listening on ${config.publicUrl} (${where})`);
-    process.stdout.write(
-      [
-        '',
-        `sump is serving on ${config.publicUrl}`,
-        'Create your first tenant (it makes the owner account and a first environment):',
-        `  curl -s ${config.publicUrl}/api/v1/tenants -H 'Content-Type: application/json' -c cookies.txt \\`,
-        `    -d '{"tenant":{"name":"My company"},"account":{"name":"Ada Lovelace","email":"ada@example.com","username":"ada","password":"a long passphrase"},"environment":{"name":"dev"}}'`,
-        'The README walks on from there: register a client, sign a user up, point an OIDC client at the issuer.',
-        '',
-      ].join('\n'),
-    );
-  });
+  let running;
+  try {
+    running = await startSump(config, logger);
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      process.stderr.write(`sump: could not listen: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const where = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL';
+  logger.info({ port: running.port, publicUrl: config.publicUrl }, `sump is listening on ${config.publicUrl} (${where})`);
+  process.stdout.write(
+    [
+      '',
+      `sump is serving on ${config.publicUrl}`,
+      'Create your first tenant (it makes the owner account and a first environment):',
+      `  curl -s ${config.publicUrl}/api/v1/tenants -H 'Content-Type: application/json' -c cookies.txt \\`,
+      `    -d '{"tenant":{"name":"My company"},"account":{"name":"Ada Lovelace","email":"ada@example.com","username":"ada","password":"a long passphrase"},"environment":{"name":"dev"}}'`,
+      'The README walks on from there: register a client, sign a user up, point an OIDC client at the issuer.',
+      '',
+    ].join('\n'),
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    background.stop();
-    server.close(() => {
-      void db.destroy().finally(() => process.exit(0));
-    });
-    server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();
+    void running.stop().finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
