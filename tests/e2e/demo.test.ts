@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newPage, saveScreenshot } from '../helpers/browser.js';
+import { freePort, startScript, stopProcessGroup, type ScriptRun } from '../helpers/child-process.js';
 
 /**
  * Issue 2's demo acceptance, as a newcomer does it: `npm run demo` on a fresh DATA_DIR, open the
@@ -15,98 +13,10 @@ import { launchBrowser, newPage, saveScreenshot } from '../helpers/browser.js';
  * first one made.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-interface DemoRun {
-  readonly child: ChildProcess;
-  output(): string;
-  readonly exited: Promise<Exit>;
-  /** Resolves once the output holds `text`; rejects if the process exits first or time runs out. */
-  waitFor(text: string, timeoutMs: number): Promise<string>;
-}
-
 /** `npm run demo` without npm in between: the demo's own process, leading its own process group. */
-function startDemo(env: Record<string, string>): DemoRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return {
-    child,
-    exited,
-    output: () => output,
-    waitFor: (text, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        const check = () => {
-          if (!output.includes(text)) return;
-          cleanup();
-          resolve(output);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out waiting for "${text}"; output so far:\n${output}`));
-        }, timeoutMs);
-        void exited.then(({ code, signal }) => {
-          if (output.includes(text)) return;
-          cleanup();
-          reject(new Error(`the demo exited (${code ?? signal}) before printing "${text}":\n${output}`));
-        });
-        listeners.add(check);
-        check();
-      }),
-  };
-}
-
-/** Stops a run's whole process group: SIGTERM, then SIGKILL if it lingers. */
-async function stopDemo(run: DemoRun | undefined, timeoutMs = 10_000): Promise<Exit | undefined> {
-  if (!run?.child.pid || run.child.exitCode !== null || run.child.signalCode !== null) return run ? run.exited : undefined;
-  const group = -run.child.pid;
-  try {
-    process.kill(group, 'SIGTERM');
-  } catch {
-    return run.exited;
-  }
-  const killer = setTimeout(() => {
-    try {
-      process.kill(group, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, timeoutMs);
-  const exit = await run.exited;
-  clearTimeout(killer);
-  return exit;
-}
+const startDemo = (env: Record<string, string>): ScriptRun => startScript('scripts/demo.ts', env, { detached: true });
 
 interface Printed {
   readonly url: string;
@@ -152,8 +62,8 @@ describe('npm run demo', () => {
   let env: Record<string, string>;
   let ports: { sump: number; sampleApp: number };
   let browser: Browser | undefined;
-  let first: DemoRun | undefined;
-  let second: DemoRun | undefined;
+  let first: ScriptRun | undefined;
+  let second: ScriptRun | undefined;
   let printed: Printed;
 
   beforeAll(async () => {
@@ -166,13 +76,13 @@ describe('npm run demo', () => {
   }, 20_000);
 
   afterAll(async () => {
-    await Promise.allSettled([stopDemo(first, 2_000), stopDemo(second, 2_000), browser?.close()]);
+    await Promise.allSettled([stopProcessGroup(first, 2_000), stopProcessGroup(second, 2_000), browser?.close()]);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 15_000);
 
   it('prints the URL to open and the demo credentials, and keeps them in DATA_DIR/demo.json (0600)', async () => {
     // The first start creates the embedded database (initdb): 10 to 20 s on a CI machine.
-    const output = await (first as DemoRun).waitFor(READY, 45_000);
+    const output = await (first as ScriptRun).waitFor(READY, 45_000);
     printed = parsePrinted(output);
     expect(printed.url).toBe(`http://localhost:${ports.sampleApp}/`);
     expect(printed.userEmail).toBe('demo@example.com');
@@ -238,7 +148,7 @@ describe('npm run demo', () => {
   }, 20_000);
 
   it('stops cleanly on SIGTERM, releasing the embedded database', async () => {
-    const exit = await stopDemo(first);
+    const exit = await stopProcessGroup(first);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
   }, 15_000);

@@ -1,83 +1,15 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** A port that was free a moment ago (sump needs a concrete PORT to print its URLs). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-interface Started {
-  readonly child: ChildProcess;
-  output(): string;
-  /** Resolves with the output once it contains `text`; rejects if the process exits first. */
-  waitFor(text: string, timeoutMs: number): Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+import { freePort, startScript, type ScriptRun } from '../helpers/child-process.js';
 
 /**
  * sump as `npm start` runs it, but through tsx so the test needs no build: its own environment
  * only (no DATABASE_URL, no DB_*, no TEST_DATABASE_URL), so it is the embedded database.
  */
-function startSump(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    exited,
-    output: () => output,
-    waitFor: (text, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (output.includes(text)) {
-            cleanup();
-            resolve(output);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out waiting for "${text}"; output so far:\n${output}`));
-        }, timeoutMs);
-        void exited.then(({ code }) => {
-          if (!output.includes(text)) {
-            cleanup();
-            reject(new Error(`sump exited (${code}) before printing "${text}":\n${output}`));
-          }
-        });
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        check();
-      }),
-  };
-}
+const startSump = (env: Record<string, string>): ScriptRun => startScript('src/main.ts', env);
 
 // Embedded pass only (tests/embedded/, see jest.config.js): sump runs here on its own embedded
 // database whatever TEST_DATABASE_URL says, so the PostgreSQL pass would only repeat it.
