@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { migrateLatest, openDatabase, type Database } from '../../src/db/database.js';
+import { migrateLatest, openDatabase } from '../../src/db/database.js';
+import { openTemporaryEmbeddedDatabase, type TestDatabase } from './test-db.js';
 
-export interface PrivateDatabase {
-  readonly db: Database;
-  readonly kind: 'embedded' | 'postgres';
-  close(): Promise<void>;
-}
+export type PrivateDatabase = TestDatabase;
 
 /**
  * A database no other test file sees, for tests that change the whole database (roll the
@@ -22,22 +16,12 @@ export async function openPrivateDatabase(
 ): Promise<PrivateDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    const root = mkdtempSync(path.join(tmpdir(), `sump-${options.prefix}-`));
-    const dataDir = path.join(root, 'pglite');
     // A migrated database is a copy of the run's migrated template when there is one (≈0.3 s
     // instead of ≈2 s for a fresh one).
-    const template = process.env.SUMP_TEST_TEMPLATE_DIR;
-    if (options.migrated && template) cpSync(template, dataDir, { recursive: true });
-    const db = openDatabase({ kind: 'embedded', dataDir });
-    if (options.migrated) await migrateLatest(db);
-    return {
-      db,
-      kind: 'embedded',
-      close: async () => {
-        await db.destroy();
-        rmSync(root, { recursive: true, force: true });
-      },
-    };
+    const template = options.migrated ? process.env.SUMP_TEST_TEMPLATE_DIR : undefined;
+    const database = openTemporaryEmbeddedDatabase(options.prefix, template);
+    if (options.migrated) await migrateLatest(database.db);
+    return database;
   }
 
   const name = `sump_${options.prefix}_${randomBytes(6).toString('hex')}`;

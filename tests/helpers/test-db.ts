@@ -24,10 +24,18 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   }
   const template = process.env.SUMP_TEST_TEMPLATE_DIR;
   if (!template) throw new Error('SUMP_TEST_TEMPLATE_DIR is not set: run the tests through jest (npm test)');
-  const root = mkdtempSync(path.join(tmpdir(), 'sump-test-db-'));
-  const dir = path.join(root, 'pglite');
-  cpSync(template, dir, { recursive: true });
-  const db = openDatabase({ kind: 'embedded', dataDir: dir });
+  return openTemporaryEmbeddedDatabase('test-db', template);
+}
+
+/**
+ * A PGlite of its own in a new temporary directory (`sump-<prefix>-…`): a copy of `template` (a
+ * data directory) when one is given, else a fresh one. Closing it removes the directory.
+ */
+export function openTemporaryEmbeddedDatabase(prefix: string, template?: string): TestDatabase {
+  const root = mkdtempSync(path.join(tmpdir(), `sump-${prefix}-`));
+  const dataDir = path.join(root, 'pglite');
+  if (template) cpSync(template, dataDir, { recursive: true });
+  const db = openDatabase({ kind: 'embedded', dataDir });
   return {
     db,
     kind: 'embedded',
