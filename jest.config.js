@@ -21,6 +21,7 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   testPathIgnorePatterns: ignored,
   globalSetup: '<rootDir>/tests/helpers/global-setup.mjs',
+  setupFiles: ['<rootDir>/tests/helpers/jest-setup.ts'],
   maxWorkers: 2,
   testTimeout: 30000,
 };
