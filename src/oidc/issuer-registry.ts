@@ -9,6 +9,7 @@ import { findClientById } from '../db/queries/clients.js';
 import { findEnvironmentAccountById } from '../db/queries/environment-accounts.js';
 import { findEnvironmentById, type EnvironmentRow } from '../db/queries/environments.js';
 import type { EnvironmentScope } from '../db/scope.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 import { deriveCookieKeys } from '../services/crypto.js';
 import { resolveSettings } from '../services/environment-settings.js';
@@ -95,8 +96,18 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
       }),
     );
     provider.proxy = config.trustProxy;
-    provider.on('server_error', (_ctx, error: Error) => {
-      logger.error({ err: error, environmentId }, 'oidc-provider server error');
+    provider.on('server_error', (ctx, error: Error) => {
+      if (!isDatabaseUnavailable(error)) {
+        logger.error({ err: error, environmentId }, 'oidc-provider server error');
+        return;
+      }
+      logger.warn({ err: error, environmentId }, 'database unavailable');
+      // The database is down: an OAuth client hears "try again", not "server error".
+      if (ctx.response.is('json')) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'try again shortly' };
+      }
     });
     return { environment, scope, provider, issuerPath, handle: compose(provider.middleware) as Middleware };
   }

@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/codes.js';
 import type { Logger } from '../../logger.js';
-import { isDatabaseUnavailable } from './database-errors.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 
 /** Maps any thrown error to an AppError, logging what the caller must not see. */
 export function toAppError(error: unknown, logger: Logger): AppError {

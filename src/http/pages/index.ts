@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { createCsrf } from '../middleware/csrf.js';
-import { isDatabaseUnavailable } from '../middleware/database-errors.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { createInteractionPages, PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
 import { setPageHeaders, type Views } from './views.js';

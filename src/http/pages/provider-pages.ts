@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
 import { brandOf, issuerOf } from './page-context.js';
 import type { Views } from './views.js';
@@ -13,7 +14,17 @@ function parseLogoutForm(form: string): { action: string; xsrf: string } {
 /** sump's pages in place of oidc-provider's built-in error, logout and signed-out pages. */
 export function createProviderPages(views: Views): ProviderPages {
   return {
-    async renderError(ctx, out) {
+    async renderError(ctx, out, error) {
+      if (isDatabaseUnavailable(error)) {
+        ctx.set('Retry-After', '5');
+        views.respond(
+          ctx,
+          'pages/error.njk',
+          { title: 'Temporarily unavailable', message: 'We cannot answer right now. Try again in a moment.' },
+          503,
+        );
+        return;
+      }
       const status = ctx.status >= 400 ? ctx.status : 400;
       views.respond(
         ctx,

@@ -21,6 +21,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = String((error as { message?: string }).message ?? '');
   return (
     /Timeout acquiring a connection/i.test(message) ||
+    /Unable to acquire a connection/i.test(message) ||
     /Connection terminated/i.test(message) ||
     /connect ECONNREFUSED/i.test(message)
   );
