@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Database } from '../../src/db/database.js';
-import type { TestServer } from './test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 /**
  * Builders for the things most tests need, made through the public API as a user would make
@@ -98,6 +98,39 @@ export async function createEnvironment(
     .send({ name: `env-${unique()}`, ...body });
   expectStatus(response, 201, 'createEnvironment');
   return response.body;
+}
+
+/**
+ * A new environment of the tenant with these settings. The API does not set settings yet, so
+ * they are written straight to its row; answers the environment's id.
+ */
+export async function createEnvironmentWithSettings(
+  server: TestServer,
+  tenant: Pick<TestTenant, 'tenantId' | 'cookie'>,
+  settings: Record<string, unknown>,
+): Promise<string> {
+  const environment = await createEnvironment(server, tenant);
+  await server.db('environments').where({ tenant_id: tenant.tenantId, id: environment.id }).update({ settings: JSON.stringify(settings) });
+  return environment.id;
+}
+
+export interface ServerWithTenants {
+  readonly server: TestServer;
+  /** The tenant the tests act as. */
+  readonly tenant: TestTenant;
+  /** A second tenant, to show that nothing of `tenant` reaches it or comes from it. */
+  readonly other: TestTenant;
+}
+
+/** A test server and two tenants on it: what the API test files start with. */
+export async function startServerWithTenants(): Promise<ServerWithTenants> {
+  const server = await startTestServer();
+  try {
+    return { server, tenant: await createTenant(server), other: await createTenant(server) };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 }
 
 /** The default client: confidential, code + refresh, redirecting to http://localhost:7777/callback. */

@@ -7,11 +7,11 @@ import {
   countRows,
   createClient,
   createEnvironment,
-  createTenant,
   DEFAULT_REDIRECT_URI,
+  startServerWithTenants,
   type TestTenant,
 } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -20,9 +20,7 @@ describe('clients: /api/v1/environments/:envId/clients', () => {
   let tenant: TestTenant;
   let other: TestTenant;
   beforeAll(async () => {
-    server = await startTestServer();
-    tenant = await createTenant(server);
-    other = await createTenant(server);
+    ({ server, tenant, other } = await startServerWithTenants());
   });
   afterAll(async () => {
     await server.close();

@@ -6,13 +6,14 @@ import {
   cookieFrom,
   countRows,
   createEnvironment,
-  createTenant,
+  createEnvironmentWithSettings,
   signupBody,
   signupUser,
+  startServerWithTenants,
   unique,
   type TestTenant,
 } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -21,9 +22,7 @@ describe('environment authentication: /api/v1/auth/environments/:envId/…', () 
   let tenant: TestTenant;
   let other: TestTenant;
   beforeAll(async () => {
-    server = await startTestServer();
-    tenant = await createTenant(server);
-    other = await createTenant(server);
+    ({ server, tenant, other } = await startServerWithTenants());
   });
   afterAll(async () => {
     await server.close();
@@ -35,11 +34,7 @@ describe('environment authentication: /api/v1/auth/environments/:envId/…', () 
     request(server.url).post(`/api/v1/auth/environments/${environmentId}/login`).send(body as object);
   const accountsWith = (environmentId: string, email: string) =>
     countRows(server.db, 'environment_accounts', { environment_id: environmentId, email_normalized: email.toLowerCase() });
-  const withSettings = async (settings: Record<string, unknown>) => {
-    const environment = await createEnvironment(server, tenant);
-    await server.db('environments').where({ tenant_id: tenant.tenantId, id: environment.id }).update({ settings: JSON.stringify(settings) });
-    return environment.id;
-  };
+  const withSettings = (settings: Record<string, unknown>) => createEnvironmentWithSettings(server, tenant, settings);
 
   describe('POST …/signup', () => {
     it('creates the account and a session (cookie and bearer token), and answers no hash', async () => {

@@ -1,17 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { sha256Hex } from '../../src/services/crypto.js';
-import { cookieFrom, createEnvironment, createTenant, signupBody, signupUser, type TestTenant } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import {
+  cookieFrom,
+  createEnvironment,
+  createEnvironmentWithSettings,
+  signupBody,
+  signupUser,
+  startServerWithTenants,
+  type TestTenant,
+} from '../helpers/fixtures.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 describe('environment sessions: /api/v1/auth/environments/:envId/session and …/logout', () => {
   let server: TestServer;
   let tenant: TestTenant;
   let other: TestTenant;
   beforeAll(async () => {
-    server = await startTestServer();
-    tenant = await createTenant(server);
-    other = await createTenant(server);
+    ({ server, tenant, other } = await startServerWithTenants());
   });
   afterAll(async () => {
     await server.close();
@@ -25,11 +31,7 @@ describe('environment sessions: /api/v1/auth/environments/:envId/session and …
     if (auth.cookie) call.set('Cookie', auth.cookie);
     return call;
   };
-  const withSettings = async (settings: Record<string, unknown>) => {
-    const environment = await createEnvironment(server, tenant);
-    await server.db('environments').where({ tenant_id: tenant.tenantId, id: environment.id }).update({ settings: JSON.stringify(settings) });
-    return environment.id;
-  };
+  const withSettings = (settings: Record<string, unknown>) => createEnvironmentWithSettings(server, tenant, settings);
 
   describe('GET …/session and POST …/logout', () => {
     it('accepts the session as a bearer token or as the cookie, in its own environment only', async () => {

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { DEFAULT_SETTINGS } from '../../src/services/environment-settings.js';
-import { addTenantAccount, countRows, createEnvironment, createTenant, unique, type TestTenant } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import {
+  addTenantAccount,
+  countRows,
+  createEnvironment,
+  startServerWithTenants,
+  unique,
+  type TestTenant,
+} from '../helpers/fixtures.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -11,9 +18,7 @@ describe('environments: /api/v1/tenants/:tenantId/environments', () => {
   let tenant: TestTenant;
   let other: TestTenant;
   beforeAll(async () => {
-    server = await startTestServer();
-    tenant = await createTenant(server);
-    other = await createTenant(server);
+    ({ server, tenant, other } = await startServerWithTenants());
   });
   afterAll(async () => {
     await server.close();
