@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { DEFAULT_REDIRECT_URI } from '../helpers/fixtures.js';
 import { HttpBrowser, findElement, pageText, type PageResponse } from '../helpers/http-browser.js';
+import { authorizationRequest } from '../helpers/oidc.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
@@ -9,7 +11,6 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
  * the hosted pages, refreshes, logs out — and nothing crosses between environments.
  */
 
-const REDIRECT_URI = 'http://localhost:7777/callback';
 const POST_LOGOUT_URI = 'http://localhost:7777/signed-out';
 const PASSWORD = 'correct horse battery staple';
 
@@ -48,7 +49,7 @@ async function createTenant(label: string): Promise<Environment & { cookie: stri
 async function registerClient(environmentId: string, cookie: string): Promise<Environment> {
   const client = await api(
     `/environments/${environmentId}/clients`,
-    { name: 'Sample app', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] },
+    { name: 'Sample app', redirectUris: [DEFAULT_REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] },
     cookie,
   );
   return {
@@ -106,20 +107,12 @@ describe('an app signs a user in through an environment (openid-client)', () => 
   });
 
   it('signs the user in with code + PKCE S256, state, nonce and consent', async () => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
+    const { url, verifier, state, nonce } = await authorizationRequest(config, {
       scope: 'openid profile email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
       prompt: 'consent',
     });
 
-    const login = await browser.follow(authorizationUrl.href);
+    const login = await browser.follow(url.href);
     expect(login.status).toBe(200);
     expect(login.url).toMatch(new RegExp(`/oidc/${a.environmentId}/interaction/[^/]+$`));
     expect(findElement(login, 'input[name=identifier]')).not.toBeNull();
@@ -130,7 +123,7 @@ describe('an app signs a user in through an environment (openid-client)', () => 
     expect(pageText(consent)).toContain('Sample app');
 
     const callback = await browser.submit(consent, {}, { button: { name: 'decision', value: 'allow' } });
-    expect(callback.url.startsWith(`${REDIRECT_URI}?`)).toBe(true);
+    expect(callback.url.startsWith(`${DEFAULT_REDIRECT_URI}?`)).toBe(true);
 
     tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
       pkceCodeVerifier: verifier,
@@ -165,7 +158,7 @@ describe('an app signs a user in through an environment (openid-client)', () => 
     const wrongIssuer = new URL(`${b.issuer}/auth`);
     wrongIssuer.search = new URLSearchParams({
       client_id: a.clientId,
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: DEFAULT_REDIRECT_URI,
       response_type: 'code',
       scope: 'openid',
       code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
@@ -182,16 +175,10 @@ describe('an app signs a user in through an environment (openid-client)', () => 
     expect(sessionCookies).toContain('_session=');
     for (const target of [b, other]) {
       const targetConfig = await discover(target);
-      const silent = oidc.buildAuthorizationUrl(targetConfig, {
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-        prompt: 'none',
-      });
+      const silent = (await authorizationRequest(targetConfig, { scope: 'openid', prompt: 'none' })).url;
       const answer = await fetch(silent, { redirect: 'manual', headers: { cookie: sessionCookies } });
       const location = new URL(answer.headers.get('location') as string);
-      expect(location.href.startsWith(REDIRECT_URI)).toBe(true);
+      expect(location.href.startsWith(DEFAULT_REDIRECT_URI)).toBe(true);
       expect(location.searchParams.get('error')).toBe('login_required');
     }
   });
@@ -208,13 +195,7 @@ describe('an app signs a user in through an environment (openid-client)', () => 
     const done = await browser.submit(confirmation, {}, { button: { name: 'logout', value: 'yes' } });
     expect(done.url).toBe(`${POST_LOGOUT_URI}?state=bye`);
 
-    const silent = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-      prompt: 'none',
-    });
+    const silent = (await authorizationRequest(config, { scope: 'openid', prompt: 'none' })).url;
     const answer = await browser.follow(silent.href);
     expect(new URL(answer.url).searchParams.get('error')).toBe('login_required');
   });
