@@ -1,8 +1,14 @@
-import { errors } from '../../errors/codes.js';
 import type { Queryable } from '../database.js';
 import { environmentWhere, type EnvironmentScope } from '../scope.js';
-import { identifierColumn, type IdentifierKind, type IdentifierLookup } from './identifier-lookup.js';
-import { uniqueViolationConstraint } from './unique-violation.js';
+import {
+  accountIdentityColumns,
+  rethrowAsIdentifierTaken,
+  toAccountIdentity,
+  type AccountIdentity,
+  type AccountIdentityRecord,
+  type NewAccountIdentity,
+} from './account-identity.js';
+import { identifierColumn, identifierWhere, type IdentifierKind, type IdentifierLookup } from './identifier-lookup.js';
 
 export interface AddressClaim {
   formatted?: string;
@@ -13,67 +19,26 @@ export interface AddressClaim {
   country?: string;
 }
 
-export interface EnvironmentAccountRow {
-  readonly id: string;
-  readonly tenantId: string;
+export interface EnvironmentAccountRow extends AccountIdentity {
   readonly environmentId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly emailVerified: boolean;
-  readonly username: string;
-  readonly phone: string | null;
   readonly phoneVerified: boolean;
-  readonly avatarUrl: string | null;
   readonly address: AddressClaim | null;
   readonly customProperties: Record<string, unknown>;
-  /** Only the services that check passwords read this; never put it in a response. */
-  readonly passwordHash: string | null;
-  readonly disabled: boolean;
-  readonly disabledAt: Date | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
 }
 
-export interface EnvironmentAccountRecord {
-  id: string;
-  tenant_id: string;
+export interface EnvironmentAccountRecord extends AccountIdentityRecord {
   environment_id: string;
-  name: string;
-  email: string;
-  email_normalized: string;
-  email_verified: boolean;
-  username: string;
-  username_normalized: string;
-  phone: string | null;
   phone_verified: boolean;
-  avatar_url: string | null;
   address: AddressClaim | null;
   custom_properties: Record<string, unknown>;
-  password_hash: string | null;
-  disabled: boolean;
-  disabled_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
 }
 
 export const toEnvironmentAccountRow = (record: EnvironmentAccountRecord): EnvironmentAccountRow => ({
-  id: record.id,
-  tenantId: record.tenant_id,
+  ...toAccountIdentity(record),
   environmentId: record.environment_id,
-  name: record.name,
-  email: record.email,
-  emailVerified: record.email_verified,
-  username: record.username,
-  phone: record.phone,
   phoneVerified: record.phone_verified,
-  avatarUrl: record.avatar_url,
   address: record.address,
   customProperties: record.custom_properties,
-  passwordHash: record.password_hash,
-  disabled: record.disabled,
-  disabledAt: record.disabled_at ? new Date(record.disabled_at) : null,
-  createdAt: new Date(record.created_at),
-  updatedAt: new Date(record.updated_at),
 });
 
 export async function findEnvironmentAccountById(
@@ -93,8 +58,7 @@ export async function findEnvironmentAccountByIdentifier(
   lookup: IdentifierLookup,
 ): Promise<EnvironmentAccountRow | undefined> {
   const record = await db<EnvironmentAccountRecord>('environment_accounts')
-    .where(environmentWhere(scope))
-    .andWhere(identifierColumn[lookup.kind], lookup.value)
+    .where({ ...environmentWhere(scope), ...identifierWhere(lookup) })
     .first();
   return record ? toEnvironmentAccountRow(record) : undefined;
 }
@@ -109,7 +73,7 @@ export async function findTakenEnvironmentIdentifiers(
   const records = await db<EnvironmentAccountRecord>('environment_accounts')
     .where(environmentWhere(scope))
     .andWhere((query) => {
-      for (const lookup of lookups) query.orWhere(identifierColumn[lookup.kind], lookup.value);
+      for (const lookup of lookups) query.orWhere(identifierWhere(lookup));
     })
     .select('email_normalized', 'username_normalized', 'phone');
   return lookups
@@ -119,18 +83,10 @@ export async function findTakenEnvironmentIdentifiers(
     .map((lookup) => lookup.kind);
 }
 
-export interface NewEnvironmentAccount {
-  readonly name: string;
-  readonly email: string;
-  readonly emailNormalized: string;
+export interface NewEnvironmentAccount extends NewAccountIdentity {
   readonly emailVerified: boolean;
-  readonly username: string;
-  readonly usernameNormalized: string;
-  readonly phone: string | null;
-  readonly avatarUrl: string | null;
   readonly address: AddressClaim | null;
   readonly customProperties: Record<string, unknown>;
-  readonly passwordHash: string | null;
 }
 
 const UNIQUE_CONSTRAINTS: Readonly<Record<string, IdentifierKind>> = {
@@ -149,23 +105,14 @@ export async function insertEnvironmentAccount(
     const [record] = (await db('environment_accounts')
       .insert({
         ...environmentWhere(scope),
-        name: account.name,
-        email: account.email,
-        email_normalized: account.emailNormalized,
+        ...accountIdentityColumns(account),
         email_verified: account.emailVerified,
-        username: account.username,
-        username_normalized: account.usernameNormalized,
-        phone: account.phone,
-        avatar_url: account.avatarUrl,
         address: account.address ? JSON.stringify(account.address) : null,
         custom_properties: JSON.stringify(account.customProperties),
-        password_hash: account.passwordHash,
       })
       .returning('*')) as EnvironmentAccountRecord[];
     return toEnvironmentAccountRow(record as EnvironmentAccountRecord);
   } catch (error) {
-    const field = UNIQUE_CONSTRAINTS[uniqueViolationConstraint(error) ?? ''];
-    if (field) throw errors.identifierTaken(field);
-    throw error;
+    rethrowAsIdentifierTaken(error, UNIQUE_CONSTRAINTS);
   }
 }

@@ -15,3 +15,8 @@ export const identifierColumn: Readonly<Record<IdentifierKind, string>> = {
   username: 'username_normalized',
   phone: 'phone',
 };
+
+/** The condition one lookup adds to a query's WHERE clause, beside the query's own scope. */
+export const identifierWhere = (lookup: IdentifierLookup): Record<string, string> => ({
+  [identifierColumn[lookup.kind]]: lookup.value,
+});

@@ -1,75 +1,32 @@
-import { errors } from '../../errors/codes.js';
 import type { Queryable } from '../database.js';
 import type { TenantScope } from '../scope.js';
-import { identifierColumn, type IdentifierKind, type IdentifierLookup } from './identifier-lookup.js';
-import { uniqueViolationConstraint } from './unique-violation.js';
+import {
+  accountIdentityColumns,
+  rethrowAsIdentifierTaken,
+  toAccountIdentity,
+  type AccountIdentity,
+  type AccountIdentityRecord,
+  type NewAccountIdentity,
+} from './account-identity.js';
+import { identifierWhere, type IdentifierKind, type IdentifierLookup } from './identifier-lookup.js';
 
 export type TenantRole = 'owner' | 'admin' | 'user';
 
-export interface TenantAccountRow {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly emailVerified: boolean;
-  readonly username: string;
-  readonly phone: string | null;
-  readonly avatarUrl: string | null;
+export interface TenantAccountRow extends AccountIdentity {
   readonly role: TenantRole;
-  /** Only the services that check passwords read this; never put it in a response. */
-  readonly passwordHash: string | null;
-  readonly disabled: boolean;
-  readonly disabledAt: Date | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
 }
 
-interface TenantAccountRecord {
-  id: string;
-  tenant_id: string;
-  name: string;
-  email: string;
-  email_normalized: string;
-  email_verified: boolean;
-  username: string;
-  username_normalized: string;
-  phone: string | null;
-  avatar_url: string | null;
+interface TenantAccountRecord extends AccountIdentityRecord {
   role: TenantRole;
-  password_hash: string | null;
-  disabled: boolean;
-  disabled_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
 }
 
 const toTenantAccountRow = (record: TenantAccountRecord): TenantAccountRow => ({
-  id: record.id,
-  tenantId: record.tenant_id,
-  name: record.name,
-  email: record.email,
-  emailVerified: record.email_verified,
-  username: record.username,
-  phone: record.phone,
-  avatarUrl: record.avatar_url,
+  ...toAccountIdentity(record),
   role: record.role,
-  passwordHash: record.password_hash,
-  disabled: record.disabled,
-  disabledAt: record.disabled_at ? new Date(record.disabled_at) : null,
-  createdAt: new Date(record.created_at),
-  updatedAt: new Date(record.updated_at),
 });
 
-export interface NewTenantAccount {
-  readonly name: string;
-  readonly email: string;
-  readonly emailNormalized: string;
-  readonly username: string;
-  readonly usernameNormalized: string;
-  readonly phone: string | null;
-  readonly avatarUrl: string | null;
+export interface NewTenantAccount extends NewAccountIdentity {
   readonly role: TenantRole;
-  readonly passwordHash: string | null;
 }
 
 const UNIQUE_CONSTRAINTS: Readonly<Record<string, IdentifierKind>> = {
@@ -86,24 +43,11 @@ export async function insertTenantAccount(
 ): Promise<TenantAccountRow> {
   try {
     const [record] = (await db('tenant_accounts')
-      .insert({
-        tenant_id: scope.tenantId,
-        name: account.name,
-        email: account.email,
-        email_normalized: account.emailNormalized,
-        username: account.username,
-        username_normalized: account.usernameNormalized,
-        phone: account.phone,
-        avatar_url: account.avatarUrl,
-        role: account.role,
-        password_hash: account.passwordHash,
-      })
+      .insert({ tenant_id: scope.tenantId, ...accountIdentityColumns(account), role: account.role })
       .returning('*')) as TenantAccountRecord[];
     return toTenantAccountRow(record as TenantAccountRecord);
   } catch (error) {
-    const field = UNIQUE_CONSTRAINTS[uniqueViolationConstraint(error) ?? ''];
-    if (field) throw errors.identifierTaken(field);
-    throw error;
+    rethrowAsIdentifierTaken(error, UNIQUE_CONSTRAINTS);
   }
 }
 
@@ -124,8 +68,7 @@ export async function findTenantAccountByIdentifier(
   lookup: IdentifierLookup,
 ): Promise<TenantAccountRow | undefined> {
   const record = await db<TenantAccountRecord>('tenant_accounts')
-    .where({ tenant_id: scope.tenantId })
-    .andWhere(identifierColumn[lookup.kind], lookup.value)
+    .where({ tenant_id: scope.tenantId, ...identifierWhere(lookup) })
     .first();
   return record ? toTenantAccountRow(record) : undefined;
 }
