@@ -1,4 +1,4 @@
-import type { GrantType, TokenEndpointAuthMethod } from '../db/queries/clients.js';
+import type { ClientSettings, GrantType, TokenEndpointAuthMethod } from '../db/queries/clients.js';
 import type { FieldError } from '../errors/app-error.js';
 import { isLoopbackHost, PROVIDER_LOOPBACKS } from './url-rules.js';
 
@@ -10,24 +10,6 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
 function hasSpaceOrControl(value: string): boolean {
   return /\s/.test(value) || [...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
-}
-
-/** A client as registered, every default filled in. */
-export interface ClientSettings {
-  readonly name: string;
-  readonly redirectUris: readonly string[];
-  readonly postLogoutRedirectUris: readonly string[];
-  readonly grantTypes: readonly GrantType[];
-  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  readonly applicationType: 'web' | 'native';
-  readonly scopes: readonly string[];
-  readonly firstParty: boolean;
-  readonly requirePkce: boolean;
-  readonly jwks: { keys: Record<string, unknown>[] } | null;
-  readonly jwksUri: string | null;
-  readonly backchannelLogoutUri: string | null;
-  readonly allowedCorsOrigins: readonly string[];
-  readonly idTokenSignedResponseAlg: 'RS256' | 'ES256';
 }
 
 export type ClientInput = { readonly name: string } & {

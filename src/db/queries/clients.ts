@@ -91,8 +91,8 @@ export async function findClientById(
   return record ? toClientRow(record) : undefined;
 }
 
-export interface NewClient {
-  readonly clientId: string;
+/** What a client is registered with, every default filled in: what the client rules check. */
+export interface ClientSettings {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
@@ -102,11 +102,15 @@ export interface NewClient {
   readonly scopes: readonly string[];
   readonly firstParty: boolean;
   readonly requirePkce: boolean;
-  readonly jwks: { keys: unknown[] } | null;
+  readonly jwks: { keys: Record<string, unknown>[] } | null;
   readonly jwksUri: string | null;
   readonly backchannelLogoutUri: string | null;
   readonly allowedCorsOrigins: readonly string[];
   readonly idTokenSignedResponseAlg: 'RS256' | 'ES256';
+}
+
+export interface NewClient extends ClientSettings {
+  readonly clientId: string;
   readonly secretEncrypted: string | null;
 }
 
