@@ -10,6 +10,8 @@ export const errors = {
     new AppError('request.invalid_id', 400, `The ${field} in the path does not have the right shape.`, [
       { field, message: 'invalid id' },
     ]),
+  unstorableInput: () =>
+    new AppError('request.invalid_characters', 400, 'The request holds characters that cannot be stored (NUL).'),
   unsupportedMediaType: () =>
     new AppError('request.unsupported_media_type', 415, 'Requests with a body must be application/json.'),
   bodyTooLarge: () => new AppError('request.too_large', 413, 'The request body is too large.'),

@@ -5,11 +5,12 @@ import Provider, { type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
-import { findClientById } from '../db/queries/clients.js';
+import { CLIENT_ID_PATTERN, findClientById } from '../db/queries/clients.js';
 import { findEnvironmentAccountById } from '../db/queries/environment-accounts.js';
 import { findEnvironmentById, type EnvironmentRow } from '../db/queries/environments.js';
 import type { EnvironmentScope } from '../db/scope.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isUnstorableInputError } from '../db/unstorable.js';
 import type { Logger } from '../logger.js';
 import { deriveCookieKeys } from '../services/crypto.js';
 import { resolveSettings } from '../services/environment-settings.js';
@@ -71,6 +72,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
     const issuerPath = issuerPathOf(environment.id);
 
     const findClient = async (clientId: string) => {
+      if (!CLIENT_ID_PATTERN.test(clientId)) return undefined;
       const client = await findClientById(db, scope, clientId);
       if (!client || client.disabled) return undefined;
       const secret = client.secretEncrypted ? services.boxes.clientSecret.decrypt(client.secretEncrypted) : undefined;
@@ -97,6 +99,14 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
     );
     provider.proxy = config.trustProxy;
     provider.on('server_error', (ctx, error: Error) => {
+      if (isUnstorableInputError(error)) {
+        // Text the database cannot hold (a NUL) is the caller's error.
+        if (ctx.response.is('json')) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: 'the request holds characters that cannot be stored' };
+        }
+        return;
+      }
       if (!isDatabaseUnavailable(error)) {
         logger.error({ err: error, environmentId }, 'oidc-provider server error');
         return;

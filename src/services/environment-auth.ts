@@ -11,7 +11,7 @@ import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
 import { resolveSettings } from './environment-settings.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
-import { toIdentifierLookup, type AccountLookup } from './lookup.js';
+import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -44,9 +44,11 @@ export function createEnvironmentAuthService(deps: {
 
   async function authenticate(input: { scope: EnvironmentScope; lookup: AccountLookup; password: string }) {
     const environment = await findEnvironmentInTenant(db, input.scope);
-    const account = environment
-      ? await findEnvironmentAccountByIdentifier(db, input.scope, toIdentifierLookup(input.lookup))
-      : undefined;
+    const identifier = toIdentifierLookup(input.lookup);
+    const account =
+      environment && canMatch(identifier)
+        ? await findEnvironmentAccountByIdentifier(db, input.scope, identifier)
+        : undefined;
     // One verification whatever was found: the answer's timing does not tell accounts apart.
     const valid = await hasher.verify(account?.passwordHash, input.password);
     if (!environment || !account || !valid || account.disabled) throw errors.invalidCredentials();

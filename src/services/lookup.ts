@@ -1,4 +1,5 @@
 import type { IdentifierLookup } from '../db/queries/identifier-lookup.js';
+import { isStorableText } from '../db/unstorable.js';
 import { normalizeIdentifier } from './normalize.js';
 
 /**
@@ -10,6 +11,11 @@ export type AccountLookup =
   | { readonly username: string }
   | { readonly phone: string }
   | { readonly identifier: string };
+
+/** Whether a lookup can match anyone at all (text the database cannot hold matches nobody). */
+export function canMatch(lookup: IdentifierLookup): boolean {
+  return isStorableText(lookup.value);
+}
 
 /** The normalised form a lookup is compared in (the `*_normalized` columns; phones trimmed). */
 export function toIdentifierLookup(lookup: AccountLookup): IdentifierLookup {

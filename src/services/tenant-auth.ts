@@ -11,7 +11,7 @@ import {
   type IssuedSession,
   type RequestMeta,
 } from './api-sessions.js';
-import { toIdentifierLookup, type AccountLookup } from './lookup.js';
+import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -60,7 +60,8 @@ export function createTenantAuthService(deps: {
     },
     async login({ tenant, lookup, password, meta }) {
       const tenantId = tenant.id;
-      const account = await findTenantAccountByIdentifier(db, { tenantId }, toIdentifierLookup(lookup));
+      const identifier = toIdentifierLookup(lookup);
+      const account = canMatch(identifier) ? await findTenantAccountByIdentifier(db, { tenantId }, identifier) : undefined;
       // Always one verification, whether or not the account exists or has a password.
       const valid = await hasher.verify(account?.passwordHash, password);
       if (!account || !valid || account.disabled) {

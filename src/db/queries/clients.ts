@@ -1,6 +1,9 @@
 import type { Queryable } from '../database.js';
 import { environmentWhere, type EnvironmentScope } from '../scope.js';
 
+/** OIDC client ids are random URL-safe strings, not UUIDs; nothing else is ever looked up. */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 

@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 import { errors } from '../../errors/codes.js';
 import type { RequestMeta } from '../../services/api-sessions.js';
+import { CLIENT_ID_PATTERN } from '../../db/queries/clients.js';
 
 /** A UUID's shape (any version); anything else in an id's place is a 400, never a 500. */
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** OIDC client ids are random URL-safe strings, not UUIDs. */
-export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+export { CLIENT_ID_PATTERN } from '../../db/queries/clients.js';
 
 /** The path's UUID parameters, lower-cased; the first malformed one is a 400 naming it. */
 export function uuidParams<K extends string>(params: Record<string, string | undefined>, ...names: K[]): Record<K, string> {

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { AppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/codes.js';
+import { unstorableFields } from '../../db/unstorable.js';
 
 const JSON_TYPE = 'application/json';
 /** Parse failures wait here until the route reads its body, after authentication and ids. */
@@ -53,5 +54,8 @@ export function readJsonBody(ctx: Context): unknown {
   if (hasBody(ctx) && !ctx.is(JSON_TYPE)) throw errors.unsupportedMediaType();
   const failure = bodyErrors.get(ctx);
   if (failure) throw failure;
-  return ctx.request.body ?? {};
+  const body = ctx.request.body ?? {};
+  const unstorable = unstorableFields(body);
+  if (unstorable.length > 0) throw errors.validation(unstorable);
+  return body;
 }

@@ -3,6 +3,7 @@ import { AppError, isAppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/codes.js';
 import type { Logger } from '../../logger.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { isUnstorableInputError } from '../../db/unstorable.js';
 
 /** Maps any thrown error to an AppError, logging what the caller must not see. */
 export function toAppError(error: unknown, logger: Logger): AppError {
@@ -16,6 +17,7 @@ export function toAppError(error: unknown, logger: Logger): AppError {
   }
   if (status === 413 || type === 'entity.too.large') return errors.bodyTooLarge();
   if (status === 415) return errors.unsupportedMediaType();
+  if (isUnstorableInputError(error)) return errors.unstorableInput();
   if (isDatabaseUnavailable(error)) {
     logger.warn({ err: error }, 'database unavailable');
     return errors.unavailable();

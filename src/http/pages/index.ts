@@ -8,6 +8,7 @@ import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { createCsrf } from '../middleware/csrf.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { isUnstorableInputError } from '../../db/unstorable.js';
 import { createInteractionPages, PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
 import { setPageHeaders, type Views } from './views.js';
@@ -90,6 +91,15 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       return notFoundPage(views, ctx, issuer);
     }
 
+    // Text the database cannot hold never reaches the provider (it would store it and fail).
+    if (/%00/.test(ctx.querystring)) {
+      if (JSON_ENDPOINTS.test(rest)) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_request', error_description: 'the request holds a NUL character' };
+        return;
+      }
+      throw new PageError(400, 'Something went wrong', 'The request holds characters that cannot be used.');
+    }
     await runProvider(ctx, issuer, rest, next);
     if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx, issuer);
   }
@@ -107,6 +117,12 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       renderFailure(ctx, error, views, logger);
     }
   };
+}
+
+/** A 4xx that a body parser or koa raised about the request itself (too large, unreadable). */
+function isClientHttpError(error: unknown): error is { status: number } {
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
 }
 
 function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logger): void {
@@ -134,6 +150,12 @@ function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logge
   if (error instanceof PageError) {
     ({ status, title } = error);
     message = error.userMessage;
+  } else if (isUnstorableInputError(error)) {
+    status = 400;
+    message = 'The request holds characters that cannot be used.';
+  } else if (isClientHttpError(error)) {
+    status = error.status;
+    message = status === 413 ? 'What was sent is too large.' : 'The request could not be read.';
   } else if (error instanceof oidcErrors.SessionNotFound) {
     status = 400;
     title = 'This page is out of date';

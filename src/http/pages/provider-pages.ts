@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { isUnstorableInputError } from '../../db/unstorable.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
 import { brandOf, issuerOf } from './page-context.js';
 import type { Views } from './views.js';
@@ -22,6 +23,15 @@ export function createProviderPages(views: Views): ProviderPages {
           'pages/error.njk',
           { title: 'Temporarily unavailable', message: 'We cannot answer right now. Try again in a moment.' },
           503,
+        );
+        return;
+      }
+      if (isUnstorableInputError(error)) {
+        views.respond(
+          ctx,
+          'pages/error.njk',
+          { title: 'Something went wrong', brand: brandOf(issuerOf(ctx)), message: 'The request holds characters that cannot be used.', code: 'invalid_request' },
+          400,
         );
         return;
       }
