@@ -171,6 +171,7 @@ describe('clients: /api/v1/environments/:envId/clients', () => {
       ['no name', { name: '' }, 'name'],
       ['a 101-character name', { name: 'n'.repeat(101) }, 'name'],
       ['redirectUris as a string', { redirectUris: DEFAULT_REDIRECT_URI }, 'redirectUris'],
+      ['a repeated redirect URI', { redirectUris: [DEFAULT_REDIRECT_URI, DEFAULT_REDIRECT_URI] }, 'redirectUris'],
       ['a backchannel logout URI that is not a URL', { backchannelLogoutUri: 'not a url' }, 'backchannelLogoutUri'],
       // mass assignment: fields the server decides
       ['a chosen clientId', { clientId: 'chosen-client-id-123' }, 'clientId'],

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-const uriList = (max: number) => z.array(z.string().min(1).max(2000)).max(max, `must have at most ${max} entries`);
 const uniqueList = <T>(values: readonly T[]) => new Set(values).size === values.length;
+const uriList = (max: number) =>
+  z
+    .array(z.string().min(1).max(2000))
+    .max(max, `must have at most ${max} entries`)
+    .refine(uniqueList, 'must not repeat a URI');
 /** RFC 6749 scope-token characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 
