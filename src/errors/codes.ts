@@ -41,6 +41,14 @@ export const errors = {
     new AppError(`account.${field}_taken`, 409, `An account with this ${field} already exists.`, [
       { field: path, message: `${field} is already in use` },
     ]),
+  clientHasNoSecret: () =>
+    new AppError('client.no_secret', 409, 'This client authenticates without a shared secret: there is none to rotate.'),
+  lastOwner: () =>
+    new AppError('tenant.last_owner', 409, 'A tenant keeps at least one enabled owner: this change would leave none.'),
+  currentPasswordWrong: () =>
+    new AppError('auth.current_password_wrong', 400, 'The current password is not correct.', [
+      { field: 'currentPassword', message: 'is not the current password' },
+    ]),
   environmentNameTaken: (path = 'name') =>
     new AppError('environment.name_taken', 409, 'An environment with this name already exists in the tenant.', [
       { field: path, message: 'name is already in use' },

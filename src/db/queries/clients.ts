@@ -122,24 +122,58 @@ export async function insertClient(db: Queryable, scope: EnvironmentScope, clien
     .insert({
       ...environmentWhere(scope),
       client_id: client.clientId,
-      name: client.name,
-      redirect_uris: JSON.stringify(client.redirectUris),
-      post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
-      grant_types: JSON.stringify(client.grantTypes),
-      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
-      application_type: client.applicationType,
-      scopes: JSON.stringify(client.scopes),
-      first_party: client.firstParty,
-      require_pkce: client.requirePkce,
-      jwks: client.jwks ? JSON.stringify(client.jwks) : null,
-      jwks_uri: client.jwksUri,
-      backchannel_logout_uri: client.backchannelLogoutUri,
-      allowed_cors_origins: JSON.stringify(client.allowedCorsOrigins),
-      id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+      ...settingsColumns(client),
       secret_encrypted: client.secretEncrypted,
     })
     .returning('*')) as ClientRecord[];
   return toClientRow(record as ClientRecord);
+}
+
+function settingsColumns(client: ClientSettings) {
+  return {
+    name: client.name,
+    redirect_uris: JSON.stringify(client.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+    grant_types: JSON.stringify(client.grantTypes),
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    application_type: client.applicationType,
+    scopes: JSON.stringify(client.scopes),
+    first_party: client.firstParty,
+    require_pkce: client.requirePkce,
+    jwks: client.jwks ? JSON.stringify(client.jwks) : null,
+    jwks_uri: client.jwksUri,
+    backchannel_logout_uri: client.backchannelLogoutUri,
+    allowed_cors_origins: JSON.stringify(client.allowedCorsOrigins),
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+  };
+}
+
+export interface ClientChange extends ClientSettings {
+  readonly disabled: boolean;
+  readonly secretEncrypted: string | null;
+}
+
+/** Replaces a client's settings, state and secret; undefined when it is not there. */
+export async function updateClient(
+  db: Queryable,
+  scope: EnvironmentScope,
+  clientId: string,
+  change: ClientChange,
+): Promise<ClientRow | undefined> {
+  const [record] = (await db('oidc_clients')
+    .where({ ...environmentWhere(scope), client_id: clientId })
+    .update({
+      ...settingsColumns(change),
+      disabled: change.disabled,
+      secret_encrypted: change.secretEncrypted,
+      updated_at: db.fn.now(),
+    })
+    .returning('*')) as ClientRecord[];
+  return record ? toClientRow(record) : undefined;
+}
+
+export async function deleteClient(db: Queryable, scope: EnvironmentScope, clientId: string): Promise<boolean> {
+  return (await db('oidc_clients').where({ ...environmentWhere(scope), client_id: clientId }).delete()) > 0;
 }
 
 /** Where a page of a list ends: the last row's creation time (to the microsecond) and id. */

@@ -101,6 +101,27 @@ export async function deleteArtifactsByAccountId(
   return db(TABLE).where({ ...environmentWhere(scope), account_id: accountId }).delete();
 }
 
+/** What a client was issued (codes, tokens, grants…); the browser sessions it shared stay. */
+const ISSUED_TO_CLIENT = [
+  'AuthorizationCode',
+  'AccessToken',
+  'RefreshToken',
+  'ClientCredentials',
+  'Grant',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+];
+
+/** Everything issued to one client: it was disabled or deleted. */
+export async function deleteArtifactsByClientId(db: Queryable, scope: EnvironmentScope, clientId: string): Promise<number> {
+  return db(TABLE)
+    .where(environmentWhere(scope))
+    .whereIn('model', ISSUED_TO_CLIENT)
+    .andWhereRaw(`payload->>'clientId' = ?`, [clientId])
+    .delete();
+}
+
 /** The periodic clean-up: expired rows go, in bounded batches so no delete holds locks for long. */
 export async function deleteExpiredArtifacts(db: Queryable, now: Date, batchSize = 1000): Promise<number> {
   return db(TABLE)

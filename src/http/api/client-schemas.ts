@@ -37,3 +37,13 @@ export const createClientBody = z.strictObject({
   idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']).optional(),
   allowedCorsOrigins: z.array(z.string().min(1).max(300)).max(20).refine(uniqueList, 'must not repeat an origin').optional(),
 });
+
+/** PATCH …/clients/:clientId: any field of the registration, plus `disabled`; null clears a URL or the keys. */
+export const updateClientBody = createClientBody
+  .extend({
+    jwks: createClientBody.shape.jwks.unwrap().nullable().optional(),
+    jwksUri: createClientBody.shape.jwksUri.unwrap().nullable().optional(),
+    backchannelLogoutUri: createClientBody.shape.backchannelLogoutUri.unwrap().nullable().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .partial();

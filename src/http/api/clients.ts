@@ -6,7 +6,7 @@ import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
-import { createClientBody } from './client-schemas.js';
+import { createClientBody, updateClientBody } from './client-schemas.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { CLIENT_ID_PATTERN, clientIdParam, uuidParams } from './params.js';
 import { toClientResponse } from './responses.js';
@@ -50,6 +50,37 @@ export function createClientsRouter(deps: HttpDeps): Router<AppState> {
     const environment = await services.environments.findVisible(actor, environmentId);
     const client = await services.clients.get(actor, environment, clientId);
     ctx.body = toClientResponse(client);
+  });
+
+  router.patch('/:clientId', async (ctx) => {
+    const actor = actorOf(ctx);
+    const { environmentId } = uuidParams(ctx.params, 'environmentId');
+    const clientId = clientIdParam(ctx.params);
+    const environment = await services.environments.findVisible(actor, environmentId);
+    requireRole(actor, MANAGE);
+    const body = parseWith(updateClientBody, readJsonBody(ctx));
+    const { client, clientSecret } = await services.clients.update(actor, environment, clientId, body);
+    ctx.body = { ...toClientResponse(client), ...(clientSecret === null ? {} : { clientSecret }) };
+  });
+
+  router.delete('/:clientId', async (ctx) => {
+    const actor = actorOf(ctx);
+    const { environmentId } = uuidParams(ctx.params, 'environmentId');
+    const clientId = clientIdParam(ctx.params);
+    const environment = await services.environments.findVisible(actor, environmentId);
+    requireRole(actor, MANAGE);
+    await services.clients.remove(actor, environment, clientId);
+    ctx.status = 204;
+  });
+
+  router.post('/:clientId/secret', async (ctx) => {
+    const actor = actorOf(ctx);
+    const { environmentId } = uuidParams(ctx.params, 'environmentId');
+    const clientId = clientIdParam(ctx.params);
+    const environment = await services.environments.findVisible(actor, environmentId);
+    requireRole(actor, MANAGE);
+    const { client, clientSecret } = await services.clients.rotateSecret(actor, environment, clientId);
+    ctx.body = { ...toClientResponse(client), clientSecret };
   });
 
   return router;
