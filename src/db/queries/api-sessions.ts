@@ -99,3 +99,65 @@ export async function deleteExpiredApiSessions(db: Queryable, now: Date, batchSi
     .whereIn('ctid', db('api_sessions').select('ctid').where('expires_at', '<=', now).limit(batchSize))
     .delete();
 }
+
+export interface SessionOwner {
+  readonly tenantId: string;
+  readonly accountType: ApiSessionAccountType;
+  readonly accountId: string;
+}
+
+const ownerWhere = (owner: SessionOwner) => ({
+  tenant_id: owner.tenantId,
+  account_type: owner.accountType,
+  account_id: owner.accountId,
+});
+
+/** Every session of one account, except `exceptSessionId` when given; answers how many went. */
+export async function deleteApiSessionsOfAccount(
+  db: Queryable,
+  owner: SessionOwner,
+  exceptSessionId?: string,
+): Promise<number> {
+  const query = db('api_sessions').where(ownerWhere(owner));
+  if (exceptSessionId !== undefined) query.andWhereNot({ id: exceptSessionId });
+  return query.delete();
+}
+
+/** The environment accounts' sessions of an environment (it is being deleted). */
+export async function deleteApiSessionsOfEnvironment(db: Queryable, scope: TenantScope & { environmentId: string }): Promise<number> {
+  return db('api_sessions')
+    .where({ tenant_id: scope.tenantId, account_type: 'environment_account', environment_id: scope.environmentId })
+    .delete();
+}
+
+/** Where a page of sessions ends. */
+export interface ApiSessionPosition {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+const POSITION_AT = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** One account's sessions that are still within their absolute expiry, oldest first. */
+export async function listApiSessionsOfAccount(
+  db: Queryable,
+  owner: SessionOwner,
+  page: { limit: number; after?: ApiSessionPosition | undefined; now: Date; activeSince: Date },
+): Promise<{ rows: ApiSessionRow[]; next: ApiSessionPosition | undefined }> {
+  const query = db<ApiSessionRecord>('api_sessions')
+    .where(ownerWhere(owner))
+    .andWhere('expires_at', '>', page.now)
+    .andWhere('last_active_at', '>', page.activeSince)
+    .select('*', db.raw(`${POSITION_AT} as position_at`))
+    .orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ])
+    .limit(page.limit + 1);
+  if (page.after) query.andWhereRaw('(created_at, id) > (?::timestamptz, ?::uuid)', [page.after.createdAt, page.after.id]);
+  const records = (await query) as unknown as Array<ApiSessionRecord & { position_at: string }>;
+  const rows = records.slice(0, page.limit);
+  const last = rows[rows.length - 1];
+  const next = records.length > page.limit && last ? { createdAt: last.position_at, id: last.id } : undefined;
+  return { rows: rows.map(toApiSessionRow), next };
+}
