@@ -60,7 +60,8 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
   const { config, db, logger, services } = deps;
   const cookieKeys = deriveCookieKeys(config.authSecret, config.authSecretPrevious);
   const secureCookies = config.publicUrl.startsWith('https://');
-  const cache = new LRUCache<string, Promise<Issuer | undefined>>({ max: deps.maxIssuers ?? 1000 });
+  // Rebuilt at least hourly, so keys that expired leave the JWKS and scheduled ones come in.
+  const cache = new LRUCache<string, Promise<Issuer | undefined>>({ max: deps.maxIssuers ?? 1000, ttl: 60 * 60 * 1000 });
   deps.changes.subscribe((environmentId) => cache.delete(environmentId));
 
   async function build(environmentId: string): Promise<Issuer | undefined> {

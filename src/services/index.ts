@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { createSecretBox, type SecretBox } from './crypto.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords.js';
 import { createSigningKeysService, type SigningKeysService } from './signing-keys.js';
+import { createEnvironmentKeysService, type EnvironmentKeysService } from './environment-keys.js';
 import { isDatabaseReachable } from '../db/database.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { checkAuthSecret } from './secret-check.js';
@@ -11,6 +12,7 @@ import { createApiSessionsService, type ApiSessionsService } from './api-session
 import { createClientsService, type ClientsService } from './clients.js';
 import { createEnvironmentAuthService, type EnvironmentAuthService } from './environment-auth.js';
 import { createEnvironmentsService, type EnvironmentsService } from './environments.js';
+import { createTenantAccountsService, type TenantAccountsService } from './tenant-accounts.js';
 import { createTenantAuthService, type TenantAuthService } from './tenant-auth.js';
 import { createTenantsService, type TenantsService } from './tenants.js';
 
@@ -32,11 +34,13 @@ export interface Services {
   readonly hasher: PasswordHasher;
   readonly boxes: SecretBoxes;
   readonly signingKeys: SigningKeysService;
+  readonly environmentKeys: EnvironmentKeysService;
   readonly health: { isDatabaseReachable(): Promise<boolean> };
   readonly metrics: Metrics;
   readonly apiSessions: ApiSessionsService;
   readonly tenants: TenantsService;
   readonly tenantAuth: TenantAuthService;
+  readonly tenantAccounts: TenantAccountsService;
   readonly environments: EnvironmentsService;
   readonly environmentAuth: EnvironmentAuthService;
   readonly clients: ClientsService;
@@ -69,11 +73,13 @@ export function createServices(deps: ServiceDeps): Services {
     hasher,
     boxes,
     signingKeys,
+    environmentKeys: createEnvironmentKeysService({ db, signingKeys }),
     health,
     metrics,
     apiSessions,
     tenants: createTenantsService({ config: deps.config, db, hasher, environments, apiSessions }),
     tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics }),
+    tenantAccounts: createTenantAccountsService({ db, hasher }),
     environments,
     environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics }),
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config }),

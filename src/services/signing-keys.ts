@@ -4,6 +4,7 @@ import {
   insertSigningKey,
   listPublishedSigningKeys,
   lockEnvironmentKeys,
+  retireSigningKey,
   type SigningAlg,
   type SigningKeyRow,
 } from '../db/queries/signing-keys.js';
@@ -24,6 +25,30 @@ export interface SigningKeysService {
    * verification.
    */
   loadPrivateJwks(db: Queryable, scope: EnvironmentScope, now?: Date): Promise<JWK[]>;
+  /** The published keys, newest first, with what each does now. */
+  list(db: Queryable, scope: EnvironmentScope, now?: Date): Promise<PublishedKey[]>;
+  /**
+   * The emergency path: for each algorithm a new key signs at once; the keys it replaces stay
+   * published for `verifyForSeconds` (the longest lifetime of what they signed), then go.
+   */
+  rotateNow(db: Database, scope: EnvironmentScope, verifyForSeconds: number): Promise<void>;
+}
+
+export interface PublishedKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  /** `active` signs now; `next` is published ahead of signing; `retired` only verifies. */
+  readonly status: 'active' | 'next' | 'retired';
+  readonly publicJwk: Record<string, unknown>;
+  readonly signsFrom: Date;
+  readonly retiredAt: Date | null;
+  readonly expiresAt: Date | null;
+  readonly createdAt: Date;
+}
+
+function statusOf(key: SigningKeyRow, now: Date): PublishedKey['status'] {
+  if (key.retiredAt !== null) return 'retired';
+  return key.signsFrom > now ? 'next' : 'active';
 }
 
 async function generateSigningKey(alg: SigningAlg, box: SecretBox) {
@@ -71,6 +96,34 @@ export function createSigningKeysService(options: { box: SecretBox }): SigningKe
       await db.transaction(async (trx) => {
         await lockEnvironmentKeys(trx, scope);
         await createMissing(trx, scope);
+      });
+    },
+    async list(db, scope, now = new Date()) {
+      const keys = await listPublishedSigningKeys(db, scope, now);
+      return keys.map((key) => ({
+        kid: key.kid,
+        alg: key.alg,
+        status: statusOf(key, now),
+        publicJwk: key.publicJwk,
+        signsFrom: key.signsFrom,
+        retiredAt: key.retiredAt,
+        expiresAt: key.expiresAt,
+        createdAt: key.createdAt,
+      }));
+    },
+    async rotateNow(db, scope, verifyForSeconds) {
+      await db.transaction(async (trx) => {
+        await lockEnvironmentKeys(trx, scope);
+        const now = new Date();
+        const until = new Date(now.getTime() + verifyForSeconds * 1000);
+        for (const key of await listPublishedSigningKeys(trx, scope, now)) {
+          if (key.retiredAt === null && key.signsFrom <= now) await retireSigningKey(trx, scope, key.kid, now, until);
+        }
+        for (const alg of SIGNING_ALGS) {
+          // A few seconds back, so a node whose clock lags still sees it signing.
+          const signsFrom = new Date(now.getTime() - 5000);
+          await insertSigningKey(trx, scope, { ...(await generateSigningKey(alg, box)), signsFrom });
+        }
       });
     },
     async loadPrivateJwks(db, scope, now = new Date()) {

@@ -77,3 +77,17 @@ export async function listPublishedSigningKeys(
 export async function lockEnvironmentKeys(trx: Queryable, scope: EnvironmentScope): Promise<void> {
   await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`signing_keys:${scope.environmentId}`]);
 }
+
+/** A key stops signing now and leaves the JWKS at `expiresAt`, once what it signed has expired. */
+export async function retireSigningKey(
+  db: Queryable,
+  scope: EnvironmentScope,
+  kid: string,
+  retiredAt: Date,
+  expiresAt: Date,
+): Promise<void> {
+  await db('signing_keys')
+    .where({ ...environmentWhere(scope), kid })
+    .whereNull('retired_at')
+    .update({ retired_at: retiredAt, expires_at: expiresAt });
+}

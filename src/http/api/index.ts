@@ -6,9 +6,11 @@ import { koaJsonBody } from '../middleware/json-body.js';
 import { koaProblemJson } from '../middleware/problem-json.js';
 import type { HttpDeps } from '../deps.js';
 import { createClientsRouter } from './clients.js';
+import { createKeysRouter } from './keys.js';
 import { createEnvironmentAuthRouter } from './environment-auth.js';
 import { createEnvironmentsRouter } from './environments.js';
 import { createHealthRouter } from './health.js';
+import { createTenantAccountsRouter } from './tenant-accounts.js';
 import { createTenantAuthRouter } from './tenant-auth.js';
 import { createTenantsRouter } from './tenants.js';
 
@@ -40,8 +42,10 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createHealthRouter(deps),
     createTenantsRouter(deps),
     createTenantAuthRouter(deps),
+    createTenantAccountsRouter(deps),
     createEnvironmentsRouter(deps),
     createClientsRouter(deps),
+    createKeysRouter(deps),
     createEnvironmentAuthRouter(deps),
   ]) {
     router.use(child.routes());

@@ -1,0 +1,39 @@
+import type { Database } from '../db/database.js';
+import type { EnvironmentRow } from '../db/queries/environments.js';
+import { errors } from '../errors/codes.js';
+import { MANAGE, READ, requireRole, type Actor } from './access.js';
+import { resolveSettings } from './environment-settings.js';
+import type { PublishedKey, SigningKeysService } from './signing-keys.js';
+
+/** How long past a rotation a retired key stays published, beyond what it signed lives. */
+const CLOCK_SKEW_SECONDS = 60;
+
+export interface EnvironmentKeysService {
+  /** An environment's published signing keys (any role of its tenant). */
+  list(actor: Actor, environment: EnvironmentRow): Promise<PublishedKey[]>;
+  /** Rotates now (owners and admins): new keys sign at once, the old ones keep verifying. */
+  rotate(actor: Actor, environment: EnvironmentRow): Promise<PublishedKey[]>;
+}
+
+export function createEnvironmentKeysService(deps: { db: Database; signingKeys: SigningKeysService }): EnvironmentKeysService {
+  const { db, signingKeys } = deps;
+  const scopeOf = (environment: EnvironmentRow, actor: Actor) => {
+    if (environment.tenantId !== actor.tenantId) throw errors.environmentNotFound();
+    return { tenantId: environment.tenantId, environmentId: environment.id };
+  };
+  return {
+    async list(actor, environment) {
+      const scope = scopeOf(environment, actor);
+      requireRole(actor, READ);
+      return signingKeys.list(db, scope);
+    },
+    async rotate(actor, environment) {
+      const scope = scopeOf(environment, actor);
+      requireRole(actor, MANAGE);
+      // What a signing key signs today: ID tokens (JWT access tokens come with resources).
+      const { tokens } = resolveSettings(environment.settings);
+      await signingKeys.rotateNow(db, scope, Math.max(tokens.idTokenTtl, tokens.accessTokenTtl) + CLOCK_SKEW_SECONDS);
+      return signingKeys.list(db, scope);
+    },
+  };
+}
