@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { checkAuthSecret } from './secret-check.js';
 import { createApiSessionsService, type ApiSessionsService } from './api-sessions.js';
 import { createClientsService, type ClientsService } from './clients.js';
+import { createEnvironmentAccountsService, type EnvironmentAccountsService } from './environment-accounts.js';
 import { createEnvironmentAuthService, type EnvironmentAuthService } from './environment-auth.js';
 import { createEnvironmentsService, type EnvironmentsService } from './environments.js';
 import { createTenantAccountsService, type TenantAccountsService } from './tenant-accounts.js';
@@ -43,6 +44,7 @@ export interface Services {
   readonly tenantAccounts: TenantAccountsService;
   readonly environments: EnvironmentsService;
   readonly environmentAuth: EnvironmentAuthService;
+  readonly environmentAccounts: EnvironmentAccountsService;
   readonly clients: ClientsService;
   /** Stops start-up when AUTH_SECRET cannot decrypt what the database holds. */
   startupCheck(): Promise<void>;
@@ -82,6 +84,7 @@ export function createServices(deps: ServiceDeps): Services {
     tenantAccounts: createTenantAccountsService({ db, hasher }),
     environments,
     environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics }),
+    environmentAccounts: createEnvironmentAccountsService({ db, hasher }),
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config }),
     startupCheck,
   };

@@ -1,0 +1,236 @@
+import type { Database, Queryable } from '../db/database.js';
+import { deleteApiSessionsOfAccount } from '../db/queries/api-sessions.js';
+import {
+  deleteEnvironmentAccount,
+  insertEnvironmentAccount,
+  listEnvironmentAccounts,
+  lockEnvironmentAccount,
+  updateEnvironmentAccount,
+  findEnvironmentAccountById,
+  type AddressClaim,
+  type EnvironmentAccountChanges,
+  type EnvironmentAccountPosition,
+  type EnvironmentAccountRow,
+} from '../db/queries/environment-accounts.js';
+import type { EnvironmentRow } from '../db/queries/environments.js';
+import { deleteArtifactsByAccountId } from '../db/queries/oidc-artifacts.js';
+import type { EnvironmentScope } from '../db/scope.js';
+import { errors } from '../errors/codes.js';
+import { MANAGE, READ, requireRole, type Actor } from './access.js';
+import { characterCount } from './account-fields.js';
+import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
+import { resolveSettings } from './environment-settings.js';
+import { normalizeIdentifier } from './normalize.js';
+import type { PasswordHasher } from './passwords.js';
+
+/**
+ * Who acts on an environment account: a tenant account of the environment's tenant (by its
+ * role), or the environment account itself through its own environment session.
+ */
+export type AccountCaller =
+  | { readonly kind: 'tenant'; readonly actor: Actor }
+  | { readonly kind: 'self'; readonly accountId: string; readonly sessionId: string };
+
+export interface NewEnvironmentAccountInput {
+  readonly name: string;
+  readonly email: string;
+  readonly username: string;
+  readonly password?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly avatarUrl?: string | undefined;
+  readonly address?: AddressClaim | undefined;
+  readonly customProperties?: Record<string, unknown> | undefined;
+  readonly emailVerified?: boolean | undefined;
+}
+
+export interface ProfileChanges {
+  readonly name?: string | undefined;
+  readonly avatarUrl?: string | null | undefined;
+  readonly address?: AddressClaim | null | undefined;
+  readonly customProperties?: Record<string, unknown> | undefined;
+  /** Owners and admins only (the route's schema for a self-session has no such field). */
+  readonly emailVerified?: boolean | undefined;
+}
+
+export interface EnvironmentAccountsService {
+  create(actor: Actor, environment: EnvironmentRow, input: NewEnvironmentAccountInput): Promise<EnvironmentAccountRow>;
+  list(
+    actor: Actor,
+    environment: EnvironmentRow,
+    page: { limit: number; after?: EnvironmentAccountPosition | undefined; email?: string | undefined; username?: string | undefined },
+  ): Promise<{ rows: EnvironmentAccountRow[]; next: EnvironmentAccountPosition | undefined }>;
+  get(caller: AccountCaller, environment: EnvironmentRow, accountId: string): Promise<EnvironmentAccountRow>;
+  updateProfile(caller: AccountCaller, environment: EnvironmentRow, accountId: string, changes: ProfileChanges): Promise<EnvironmentAccountRow>;
+  /** A new email is unverified again (the verification mail comes with the mail work). */
+  changeEmail(caller: AccountCaller, environment: EnvironmentRow, accountId: string, email: string): Promise<EnvironmentAccountRow>;
+  changePhone(caller: AccountCaller, environment: EnvironmentRow, accountId: string, phone: string | null): Promise<EnvironmentAccountRow>;
+  changeUsername(caller: AccountCaller, environment: EnvironmentRow, accountId: string, username: string): Promise<EnvironmentAccountRow>;
+  setCustomProperties(
+    caller: AccountCaller,
+    environment: EnvironmentRow,
+    accountId: string,
+    properties: Record<string, unknown>,
+  ): Promise<EnvironmentAccountRow>;
+  deleteCustomProperty(caller: AccountCaller, environment: EnvironmentRow, accountId: string, key: string): Promise<EnvironmentAccountRow>;
+  /** Disabling ends its API sessions and its OIDC sessions, grants and tokens, in one transaction. */
+  setDisabled(actor: Actor, environment: EnvironmentRow, accountId: string, disabled: boolean): Promise<EnvironmentAccountRow>;
+  /** The account, its API sessions and its OIDC artefacts, in one transaction. */
+  remove(caller: AccountCaller, environment: EnvironmentRow, accountId: string): Promise<void>;
+}
+
+const scopeOf = (environment: EnvironmentRow): EnvironmentScope => ({
+  tenantId: environment.tenantId,
+  environmentId: environment.id,
+});
+
+/** The 403 rules: tenant accounts by role, an environment account on itself only. */
+export function authorizeAccountCaller(
+  caller: AccountCaller,
+  environment: EnvironmentRow,
+  accountId: string,
+  access: { minimum: typeof READ | typeof MANAGE; self: boolean },
+): void {
+  if (caller.kind === 'tenant') {
+    // The route found the environment through the actor's tenant; this keeps the rule here too.
+    if (environment.tenantId !== caller.actor.tenantId) throw errors.environmentNotFound();
+    requireRole(caller.actor, access.minimum);
+    return;
+  }
+  if (!access.self || caller.accountId !== accountId) throw errors.forbidden();
+}
+
+/** Everything an account holds that lets it in: its API sessions and its OIDC artefacts. */
+export async function endEverySession(trx: Queryable, scope: EnvironmentScope, accountId: string): Promise<void> {
+  await deleteApiSessionsOfAccount(trx, { tenantId: scope.tenantId, accountType: 'environment_account', accountId });
+  await deleteArtifactsByAccountId(trx, scope, accountId);
+}
+
+export function assertPasswordPolicy(environment: EnvironmentRow, password: string, field = 'password'): void {
+  const { minLength } = resolveSettings(environment.settings).passwordPolicy;
+  if (characterCount(password) < minLength) {
+    throw errors.validation([{ field, message: `must be at least ${minLength} characters` }]);
+  }
+}
+
+export function createEnvironmentAccountsService(deps: { db: Database; hasher: PasswordHasher }): EnvironmentAccountsService {
+  const { db, hasher } = deps;
+  const WRITE = { minimum: MANAGE, self: true } as const;
+
+  /** Under the account's row lock: reads it (404), computes the changes, writes them. */
+  function rewrite(
+    environment: EnvironmentRow,
+    accountId: string,
+    change: (current: EnvironmentAccountRow) => EnvironmentAccountChanges,
+  ): Promise<EnvironmentAccountRow> {
+    const scope = scopeOf(environment);
+    return db.transaction(async (trx) => {
+      const current = await lockEnvironmentAccount(trx, scope, accountId);
+      if (!current) throw errors.accountNotFound();
+      const updated = await updateEnvironmentAccount(trx, scope, accountId, change(current));
+      if (!updated) throw errors.accountNotFound();
+      return updated;
+    });
+  }
+
+  return {
+    async create(actor, environment, input) {
+      authorizeAccountCaller({ kind: 'tenant', actor }, environment, '', { minimum: MANAGE, self: false });
+      if (input.password !== undefined) assertPasswordPolicy(environment, input.password);
+      if (input.customProperties) assertCustomPropertiesFit(input.customProperties, 'customProperties');
+      // Without a password the account has none for now; the set-password mail comes with the
+      // mail work (DESIGN.md: "without a password the account gets a set-password mail").
+      const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
+      // A taken email, username or phone, also by a racing request, is a 409 from the unique index.
+      return insertEnvironmentAccount(db, scopeOf(environment), {
+        name: input.name,
+        email: input.email,
+        emailNormalized: normalizeIdentifier(input.email),
+        emailVerified: input.emailVerified ?? false,
+        username: input.username,
+        usernameNormalized: normalizeIdentifier(input.username),
+        phone: input.phone ?? null,
+        avatarUrl: input.avatarUrl ?? null,
+        address: input.address ?? null,
+        customProperties: input.customProperties ?? {},
+        passwordHash,
+      });
+    },
+    async list(actor, environment, page) {
+      authorizeAccountCaller({ kind: 'tenant', actor }, environment, '', { minimum: READ, self: false });
+      return listEnvironmentAccounts(db, scopeOf(environment), {
+        limit: page.limit,
+        after: page.after,
+        emailNormalized: page.email === undefined ? undefined : normalizeIdentifier(page.email),
+        usernameNormalized: page.username === undefined ? undefined : normalizeIdentifier(page.username),
+      });
+    },
+    async get(caller, environment, accountId) {
+      authorizeAccountCaller(caller, environment, accountId, { minimum: READ, self: true });
+      const account = await findEnvironmentAccountById(db, scopeOf(environment), accountId);
+      if (!account) throw errors.accountNotFound();
+      return account;
+    },
+    async updateProfile(caller, environment, accountId, changes) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      if (caller.kind === 'self' && changes.emailVerified !== undefined) throw errors.forbidden();
+      if (changes.customProperties) assertCustomPropertiesFit(changes.customProperties, 'customProperties');
+      return rewrite(environment, accountId, () => ({
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.avatarUrl !== undefined ? { avatarUrl: changes.avatarUrl } : {}),
+        ...(changes.address !== undefined ? { address: changes.address } : {}),
+        ...(changes.customProperties !== undefined ? { customProperties: changes.customProperties } : {}),
+        ...(changes.emailVerified !== undefined ? { emailVerified: changes.emailVerified } : {}),
+      }));
+    },
+    async changeEmail(caller, environment, accountId, email) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      const emailNormalized = normalizeIdentifier(email);
+      // The verification mail to the new address and the notice to the old one come with the mail work.
+      return rewrite(environment, accountId, (current) =>
+        current.email === email ? {} : { email, emailNormalized, emailVerified: false },
+      );
+    },
+    async changePhone(caller, environment, accountId, phone) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      return rewrite(environment, accountId, (current) => (current.phone === phone ? {} : { phone, phoneVerified: false }));
+    },
+    async changeUsername(caller, environment, accountId, username) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      return rewrite(environment, accountId, () => ({ username, usernameNormalized: normalizeIdentifier(username) }));
+    },
+    async setCustomProperties(caller, environment, accountId, properties) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      return rewrite(environment, accountId, (current) => {
+        const merged = mergeCustomProperties(current.customProperties, properties);
+        assertCustomPropertiesFit(merged, '(body)');
+        return { customProperties: merged };
+      });
+    },
+    async deleteCustomProperty(caller, environment, accountId, key) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      return rewrite(environment, accountId, (current) => ({ customProperties: withoutCustomProperty(current.customProperties, key) }));
+    },
+    async setDisabled(actor, environment, accountId, disabled) {
+      authorizeAccountCaller({ kind: 'tenant', actor }, environment, accountId, { minimum: MANAGE, self: false });
+      const scope = scopeOf(environment);
+      return db.transaction(async (trx) => {
+        const current = await lockEnvironmentAccount(trx, scope, accountId);
+        if (!current) throw errors.accountNotFound();
+        // Disabling again still ends whatever the account holds.
+        if (disabled) await endEverySession(trx, scope, accountId);
+        if (current.disabled === disabled) return current;
+        const updated = await updateEnvironmentAccount(trx, scope, accountId, { disabled });
+        if (!updated) throw errors.accountNotFound();
+        return updated;
+      });
+    },
+    async remove(caller, environment, accountId) {
+      authorizeAccountCaller(caller, environment, accountId, WRITE);
+      const scope = scopeOf(environment);
+      await db.transaction(async (trx) => {
+        if (!(await deleteEnvironmentAccount(trx, scope, accountId))) throw errors.accountNotFound();
+        await endEverySession(trx, scope, accountId);
+      });
+    },
+  };
+}
