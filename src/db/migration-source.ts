@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initialSchema from '../../migrations/20261203000000_initial_schema.js';
+import * as apiResources from '../../migrations/20261203230000_api_resources.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
  */
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000000_initial_schema', initialSchema],
+  ['20261203230000_api_resources', apiResources],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -41,6 +41,13 @@ export const errors = {
     new AppError(`account.${field}_taken`, 409, `An account with this ${field} already exists.`, [
       { field: path, message: `${field} is already in use` },
     ]),
+  resourceNotFound: () => new AppError('resource.not_found', 404, 'The API resource does not exist.'),
+  resourceIdentifierTaken: () =>
+    new AppError('resource.identifier_taken', 409, 'An API resource with this identifier already exists in the environment.', [
+      { field: 'identifier', message: 'identifier is already in use' },
+    ]),
+  resourceInUse: () =>
+    new AppError('resource.in_use', 409, 'Clients still list this resource in their allowedResources: remove it there first.'),
   clientHasNoSecret: () =>
     new AppError('client.no_secret', 409, 'This client authenticates without a shared secret: there is none to rotate.'),
   lastOwner: () =>

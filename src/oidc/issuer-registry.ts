@@ -5,6 +5,7 @@ import Provider, { type FindAccount } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
+import { findApiResourceByIdentifier } from '../db/queries/api-resources.js';
 import { CLIENT_ID_PATTERN, findClientById } from '../db/queries/clients.js';
 import { findEnvironmentAccountById } from '../db/queries/environment-accounts.js';
 import { findEnvironmentById, type EnvironmentRow } from '../db/queries/environments.js';
@@ -95,6 +96,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
         secureCookies,
         adapter: (model) => new ArtifactAdapter(model, { db, scope, box: services.boxes.oidcArtifact, findClient }),
         findAccount,
+        findResource: (identifier) => findApiResourceByIdentifier(db, scope, identifier),
         pages: deps.pages,
       }),
     );

@@ -8,6 +8,8 @@ import type {
   KoaContextWithOIDC,
   ErrorOut,
 } from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import type { ApiResourceRow } from '../db/queries/api-resources.js';
 import type { ClientRow } from '../db/queries/clients.js';
 import type { EnvironmentSettings } from '../services/environment-settings.js';
 import { CLAIMS_BY_SCOPE } from './account-claims.js';
@@ -27,11 +29,13 @@ export interface ProviderConfigInput {
   readonly secureCookies: boolean;
   readonly adapter: (model: string) => Adapter;
   readonly findAccount: FindAccount;
+  /** The environment's API resource with this identifier (an access token's audience). */
+  readonly findResource: (identifier: string) => Promise<ApiResourceRow | undefined>;
   readonly pages: ProviderPages;
 }
 
 /** sump's own client properties, carried in the provider's client metadata. */
-const EXTRA_CLIENT_METADATA = ['first_party', 'require_pkce', 'allowed_cors_origins'] as const;
+const EXTRA_CLIENT_METADATA = ['first_party', 'require_pkce', 'allowed_cors_origins', 'allowed_resources'] as const;
 
 /** A client row as oidc-provider metadata (snake_case, wire names). */
 export function toClientMetadata(client: ClientRow, secret: string | undefined): AdapterPayload {
@@ -54,6 +58,7 @@ export function toClientMetadata(client: ClientRow, secret: string | undefined):
     first_party: client.firstParty,
     require_pkce: client.requirePkce,
     allowed_cors_origins: client.allowedCorsOrigins,
+    allowed_resources: client.allowedResources,
   };
 }
 
@@ -127,8 +132,32 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // Only the client the token was issued to learns that it is active.
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        // The client the token was issued to, or a client its resource names as introspector.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          const audience = (token as { aud?: unknown }).aud;
+          if (typeof audience !== 'string') return false;
+          const resource = await input.findResource(audience);
+          return resource?.introspectors.includes(client.clientId) ?? false;
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // No resource named: the access token is the opaque one for userinfo.
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, identifier, client) => {
+          const allowed = (client.metadata().allowed_resources as string[] | undefined) ?? [];
+          const resource = allowed.includes(identifier) ? await input.findResource(identifier) : undefined;
+          if (!resource) throw new oidcErrors.InvalidTarget();
+          return {
+            scope: resource.scopes.join(' '),
+            audience: resource.identifier,
+            accessTokenTTL: resource.accessTokenTtl ?? tokens.accessTokenTtl,
+            accessTokenFormat: resource.accessTokenFormat,
+            ...(resource.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'RS256' as const } } } : {}),
+          };
+        },
       },
       revocation: {
         enabled: true,

@@ -39,6 +39,7 @@ export function withClientDefaults(input: ClientInput): ClientSettings {
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     allowedCorsOrigins: input.allowedCorsOrigins ?? [],
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'RS256',
+    allowedResources: input.allowedResources ?? [],
   };
 }
 

@@ -15,6 +15,7 @@ import type { EnvironmentRow } from '../db/queries/environments.js';
 import type { FieldError } from '../errors/app-error.js';
 import { errors } from '../errors/codes.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
+import type { ApiResourcesService } from './api-resources.js';
 import { clientRuleProblems, usesClientSecret, withClientDefaults, type ClientInput } from './client-rules.js';
 import { randomToken, type SecretBox } from './crypto.js';
 import { fetchableUrlProblem } from './url-rules.js';
@@ -71,6 +72,7 @@ function patched(client: ClientRow, patch: ClientPatch): ClientSettings {
     backchannelLogoutUri: pick('backchannelLogoutUri'),
     allowedCorsOrigins: pick('allowedCorsOrigins'),
     idTokenSignedResponseAlg: pick('idTokenSignedResponseAlg'),
+    allowedResources: pick('allowedResources'),
   };
 }
 
@@ -81,8 +83,13 @@ function assertVisible(actor: Actor, environment: EnvironmentRow): void {
   if (environment.tenantId !== actor.tenantId) throw errors.environmentNotFound();
 }
 
-export function createClientsService(deps: { db: Database; box: SecretBox; config: Pick<Config, 'nodeEnv'> }): ClientsService {
-  const { db, box } = deps;
+export function createClientsService(deps: {
+  db: Database;
+  box: SecretBox;
+  config: Pick<Config, 'nodeEnv'>;
+  apiResources: Pick<ApiResourcesService, 'unknownResources'>;
+}): ClientsService {
+  const { db, box, apiResources } = deps;
   const production = deps.config.nodeEnv === 'production';
 
   async function fetchedUrlProblems(input: {
@@ -103,7 +110,11 @@ export function createClientsService(deps: { db: Database; box: SecretBox; confi
       assertVisible(actor, environment);
       requireRole(actor, MANAGE);
       const settings = withClientDefaults(input);
-      const problems = [...clientRuleProblems(settings), ...(await fetchedUrlProblems(input))];
+      const problems = [
+        ...clientRuleProblems(settings),
+        ...(await fetchedUrlProblems(input)),
+        ...(await apiResources.unknownResources(scopeOf(environment), settings.allowedResources)),
+      ];
       if (problems.length > 0) throw errors.validation(problems);
       const clientSecret = usesClientSecret(settings.tokenEndpointAuthMethod) ? randomToken(32) : null;
       const client = await insertClient(db, scopeOf(environment), {
@@ -132,7 +143,11 @@ export function createClientsService(deps: { db: Database; box: SecretBox; confi
       const current = await findClientById(db, scope, clientId);
       if (!current) throw errors.clientNotFound();
       const settings = patched(current, patch);
-      const problems = [...clientRuleProblems(settings), ...(await fetchedUrlProblems(patch))];
+      const problems = [
+        ...clientRuleProblems(settings),
+        ...(await fetchedUrlProblems(patch)),
+        ...(await apiResources.unknownResources(scope, settings.allowedResources)),
+      ];
       if (problems.length > 0) throw errors.validation(problems);
       const needsSecret = usesClientSecret(settings.tokenEndpointAuthMethod);
       const clientSecret = needsSecret && current.secretEncrypted === null ? randomToken(32) : null;

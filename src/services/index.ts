@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { checkAuthSecret } from './secret-check.js';
 import { createApiSessionsService, type ApiSessionsService } from './api-sessions.js';
 import { createClientsService, type ClientsService } from './clients.js';
+import { createApiResourcesService, type ApiResourcesService } from './api-resources.js';
 import { createEnvironmentAccountsService, type EnvironmentAccountsService } from './environment-accounts.js';
 import { createEnvironmentAuthService, type EnvironmentAuthService } from './environment-auth.js';
 import { createEnvironmentsService, type EnvironmentsService } from './environments.js';
@@ -36,6 +37,7 @@ export interface Services {
   readonly boxes: SecretBoxes;
   readonly signingKeys: SigningKeysService;
   readonly environmentKeys: EnvironmentKeysService;
+  readonly apiResources: ApiResourcesService;
   readonly health: { isDatabaseReachable(): Promise<boolean> };
   readonly metrics: Metrics;
   readonly apiSessions: ApiSessionsService;
@@ -71,6 +73,7 @@ export function createServices(deps: ServiceDeps): Services {
   const { db } = deps;
   const apiSessions = createApiSessionsService({ db });
   const environments = createEnvironmentsService({ db, signingKeys });
+  const apiResources = createApiResourcesService({ db });
   return {
     hasher,
     boxes,
@@ -85,7 +88,8 @@ export function createServices(deps: ServiceDeps): Services {
     environments,
     environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics }),
     environmentAccounts: createEnvironmentAccountsService({ db, hasher }),
-    clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config }),
+    apiResources,
+    clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     startupCheck,
   };
 }

@@ -18,6 +18,7 @@ describe('client rules', () => {
       backchannelLogoutUri: null,
       allowedCorsOrigins: [],
       idTokenSignedResponseAlg: 'RS256',
+      allowedResources: [],
     });
   });
 

@@ -110,6 +110,8 @@ export interface ClientSettings {
   readonly backchannelLogoutUri: string | null;
   readonly allowedCorsOrigins: readonly string[];
   readonly idTokenSignedResponseAlg: 'RS256' | 'ES256';
+  /** Identifiers of the environment's API resources the client may ask tokens for. */
+  readonly allowedResources: readonly string[];
 }
 
 export interface NewClient extends ClientSettings {
@@ -145,6 +147,7 @@ function settingsColumns(client: ClientSettings) {
     backchannel_logout_uri: client.backchannelLogoutUri,
     allowed_cors_origins: JSON.stringify(client.allowedCorsOrigins),
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    allowed_resources: JSON.stringify(client.allowedResources),
   };
 }
 

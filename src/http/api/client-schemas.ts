@@ -36,6 +36,7 @@ export const createClientBody = z.strictObject({
   backchannelLogoutUri: z.string().min(1).max(2000).optional(),
   idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']).optional(),
   allowedCorsOrigins: z.array(z.string().min(1).max(300)).max(20).refine(uniqueList, 'must not repeat an origin').optional(),
+  allowedResources: z.array(z.string().min(1).max(2000)).max(20).refine(uniqueList, 'must not repeat a resource').optional(),
 });
 
 /** PATCH …/clients/:clientId: any field of the registration, plus `disabled`; null clears a URL or the keys. */

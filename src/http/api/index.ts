@@ -7,6 +7,7 @@ import { koaProblemJson } from '../middleware/problem-json.js';
 import type { HttpDeps } from '../deps.js';
 import { createClientsRouter } from './clients.js';
 import { createKeysRouter } from './keys.js';
+import { createResourcesRouter } from './resources.js';
 import { createEnvironmentAccountsRouter } from './environment-accounts.js';
 import { createEnvironmentAuthRouter } from './environment-auth.js';
 import { createEnvironmentsRouter } from './environments.js';
@@ -47,6 +48,7 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createEnvironmentsRouter(deps),
     createClientsRouter(deps),
     createKeysRouter(deps),
+    createResourcesRouter(deps),
     createEnvironmentAuthRouter(deps),
     createEnvironmentAccountsRouter(deps),
   ]) {
