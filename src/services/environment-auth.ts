@@ -1,7 +1,13 @@
 import type { Database } from '../db/database.js';
-import type { ApiSessionRow } from '../db/queries/api-sessions.js';
+import {
+  deleteApiSessionsOfAccount,
+  listApiSessionsOfAccount,
+  type ApiSessionPosition,
+  type ApiSessionRow,
+} from '../db/queries/api-sessions.js';
 import {
   findEnvironmentAccountById,
+  updateEnvironmentAccount,
   findEnvironmentAccountByIdentifier,
   type EnvironmentAccountRow,
 } from '../db/queries/environment-accounts.js';
@@ -9,6 +15,7 @@ import { findEnvironmentInTenant, type EnvironmentRow } from '../db/queries/envi
 import type { EnvironmentScope } from '../db/scope.js';
 import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
+import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
 import { resolveSettings } from './environment-settings.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
@@ -32,6 +39,26 @@ export interface EnvironmentAuthService extends EnvironmentSignup {
   currentSession(environment: EnvironmentRow, token: string | undefined): Promise<ApiSessionRow>;
   /** Ends the session the token opens, if it is a session of this environment. */
   logout(environment: EnvironmentRow, token: string | undefined): Promise<void>;
+  /**
+   * The account behind the session changes its password: its API sessions and its OIDC
+   * sessions, grants and tokens end, and the current session is replaced by a new one, in one
+   * transaction. A wrong current password is a 400 `auth.current_password_wrong`.
+   */
+  changePassword(input: {
+    environment: EnvironmentRow;
+    session: ApiSessionRow;
+    currentPassword: string;
+    newPassword: string;
+    meta: RequestMeta;
+  }): Promise<IssuedSession>;
+  /** The account's live sessions, oldest first. */
+  listSessions(
+    environment: EnvironmentRow,
+    session: ApiSessionRow,
+    page: { limit: number; after?: ApiSessionPosition | undefined },
+  ): Promise<{ rows: ApiSessionRow[]; next: ApiSessionPosition | undefined }>;
+  /** Ends every API session of the account; answers how many. */
+  logoutAll(environment: EnvironmentRow, session: ApiSessionRow): Promise<number>;
 }
 
 export function createEnvironmentAuthService(deps: {
@@ -93,6 +120,42 @@ export function createEnvironmentAuthService(deps: {
       if (!session || !account || account.disabled) throw errors.unauthenticated();
       return session;
     },
+    async changePassword({ environment, session, currentPassword, newPassword, meta }) {
+      const scope = { tenantId: environment.tenantId, environmentId: environment.id };
+      const account = await findEnvironmentAccountById(db, scope, session.accountId);
+      if (!account || account.disabled) throw errors.unauthenticated();
+      assertPasswordPolicy(environment, newPassword, 'newPassword');
+      if (!(await hasher.verify(account.passwordHash, currentPassword))) throw errors.currentPasswordWrong();
+      const passwordHash = await hasher.hash(newPassword);
+      const settings = resolveSettings(environment.settings);
+      return db.transaction(async (trx) => {
+        await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
+        await endEverySession(trx, scope, account.id);
+        return apiSessions.issue(trx, {
+          tenantId: environment.tenantId,
+          accountType: 'environment_account',
+          accountId: account.id,
+          environmentId: environment.id,
+          lifetimeSeconds: settings.sessions.lifetimeSeconds,
+          meta,
+        });
+      });
+    },
+    async listSessions(environment, session, page) {
+      const now = new Date();
+      const { idleSeconds } = resolveSettings(environment.settings).sessions;
+      return listApiSessionsOfAccount(
+        db,
+        { tenantId: environment.tenantId, accountType: 'environment_account', accountId: session.accountId },
+        { limit: page.limit, after: page.after, now, activeSince: new Date(now.getTime() - idleSeconds * 1000) },
+      );
+    },
+    logoutAll: (environment, session) =>
+      deleteApiSessionsOfAccount(db, {
+        tenantId: environment.tenantId,
+        accountType: 'environment_account',
+        accountId: session.accountId,
+      }),
     async logout(environment, token) {
       const session = await apiSessions.peek(token);
       if (session?.accountType === 'environment_account' && session.environmentId === environment.id) {

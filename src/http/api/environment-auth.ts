@@ -1,30 +1,25 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { ApiSessionRow } from '../../db/queries/api-sessions.js';
 import { errors } from '../../errors/codes.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
-import {
-  clearSessionCookie,
-  ENVIRONMENT_SESSION_COOKIE,
-  readBearerToken,
-  readSessionCookie,
-  setSessionCookie,
-} from '../middleware/cookies.js';
+import { clearSessionCookie, ENVIRONMENT_SESSION_COOKIE, setSessionCookie } from '../middleware/cookies.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
+import { environmentCredential } from './environment-credential.js';
+import { changePasswordBody } from './environment-schemas.js';
+import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { requestMeta, uuidParams } from './params.js';
 import { toSessionResponse } from './responses.js';
 import { loginBody, loginLookup, signupBody } from './schemas.js';
 
-/** The environment session a request carries: a bearer token first, else the cookie. */
-function environmentCredential(ctx: Context): { token: string; via: 'bearer' | 'cookie' } | undefined {
-  const bearer = readBearerToken(ctx);
-  if (bearer) return { token: bearer, via: 'bearer' };
-  const cookie = readSessionCookie(ctx, ENVIRONMENT_SESSION_COOKIE);
-  return cookie ? { token: cookie, via: 'cookie' } : undefined;
-}
+const sessionCursor = z.strictObject({
+  createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  id: z.uuid(),
+});
 
 /** /auth/environments/:environmentId/…: environment accounts sign up, in and out. */
 export function createEnvironmentAuthRouter(deps: HttpDeps): Router<AppState> {
@@ -78,6 +73,44 @@ export function createEnvironmentAuthRouter(deps: HttpDeps): Router<AppState> {
     }
     clearSessionCookie(ctx, config, ENVIRONMENT_SESSION_COOKIE);
     ctx.status = 204;
+  });
+
+  /** 401 → id shape → environment (404) → the live session; a cookie write also checks its origin. */
+  async function currentSessionOf(ctx: Context) {
+    const credential = environmentCredential(ctx);
+    if (!credential) throw errors.unauthenticated();
+    const environment = await environmentOf(ctx.params as Record<string, string | undefined>);
+    const session = await services.environmentAuth.currentSession(environment, credential.token);
+    if (credential.via === 'cookie' && ctx.method !== 'GET') assertCookieWriteOrigin(ctx, config);
+    return { environment, session, credential };
+  }
+
+  router.post('/change-password', async (ctx) => {
+    const { environment, session } = await currentSessionOf(ctx);
+    const body = parseWith(changePasswordBody, readJsonBody(ctx));
+    const issued = await services.environmentAuth.changePassword({
+      environment,
+      session,
+      currentPassword: body.currentPassword,
+      newPassword: body.newPassword,
+      meta: requestMeta(ctx),
+    });
+    answerWithSession(ctx, session.accountId, issued);
+  });
+
+  router.get('/sessions', async (ctx) => {
+    const { environment, session } = await currentSessionOf(ctx);
+    const query = parsePageQuery(ctx.query);
+    const after = decodeCursor(sessionCursor, query.cursor);
+    const page = await services.environmentAuth.listSessions(environment, session, { limit: query.limit, after });
+    ctx.body = { items: page.rows.map(toSessionResponse), nextCursor: encodeCursor(page.next) };
+  });
+
+  router.post('/logout-all', async (ctx) => {
+    const { environment, session } = await currentSessionOf(ctx);
+    const revoked = await services.environmentAuth.logoutAll(environment, session);
+    clearSessionCookie(ctx, config, ENVIRONMENT_SESSION_COOKIE);
+    ctx.body = { revoked };
   });
 
   router.get('/session', async (ctx) => {
