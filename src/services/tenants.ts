@@ -2,7 +2,17 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { EnvironmentRow } from '../db/queries/environments.js';
 import { insertTenantAccount, type TenantAccountRow } from '../db/queries/tenant-accounts.js';
-import { insertTenant, type TenantRow } from '../db/queries/tenants.js';
+import {
+  deleteTenant,
+  findEnvironmentsOfTenant,
+  findTenantById,
+  insertTenant,
+  lockTenant,
+  updateTenant,
+  type TenantRow,
+} from '../db/queries/tenants.js';
+import { MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
+import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
 import { TENANT_SESSION_LIFETIME_SECONDS, type ApiSessionsService, type IssuedSession, type RequestMeta } from './api-sessions.js';
 import type { EnvironmentsService, NewEnvironmentInput } from './environments.js';
 import { errors } from '../errors/codes.js';
@@ -43,6 +53,31 @@ export interface TenantsService {
    * all in one transaction: a failure anywhere leaves nothing behind.
    */
   create(input: NewTenantInput, meta: RequestMeta): Promise<CreatedTenant>;
+  /** The actor's own tenant with its environments (any role); another tenant's id is a 404. */
+  get(actor: Actor, tenantId: string): Promise<TenantWithEnvironments>;
+  /** The actor's own tenant, or 404, before the role and the body are checked. */
+  findVisible(actor: Actor, tenantId: string): Promise<TenantRow>;
+  /** Name and / or the whole customProperties object (owners and admins). */
+  update(actor: Actor, tenant: TenantRow, changes: TenantChangeInput): Promise<TenantWithEnvironments>;
+  /** Merges every key given into customProperties (owners and admins). */
+  setCustomProperties(actor: Actor, tenant: TenantRow, properties: Record<string, unknown>): Promise<TenantWithEnvironments>;
+  /** Removes one key (literally named) from customProperties (owners and admins). */
+  deleteCustomProperty(actor: Actor, tenant: TenantRow, key: string): Promise<TenantWithEnvironments>;
+  /**
+   * Deletes the tenant and everything in it (owners only); its sessions go with it. Answers the
+   * ids of its environments, whose cached issuers the caller drops.
+   */
+  remove(actor: Actor, tenant: TenantRow): Promise<{ environmentIds: string[] }>;
+}
+
+export interface TenantChangeInput {
+  readonly name?: string | undefined;
+  readonly customProperties?: Record<string, unknown> | undefined;
+}
+
+export interface TenantWithEnvironments {
+  readonly tenant: TenantRow;
+  readonly environments: EnvironmentRow[];
 }
 
 export function createTenantsService(deps: {
@@ -53,6 +88,36 @@ export function createTenantsService(deps: {
   apiSessions: ApiSessionsService;
 }): TenantsService {
   const { config, db, hasher, environments, apiSessions } = deps;
+
+  async function findVisible(actor: Actor, tenantId: string): Promise<TenantRow> {
+    requireOwnTenant(actor, tenantId);
+    const tenant = await findTenantById(db, tenantId);
+    if (!tenant) throw errors.tenantNotFound();
+    return tenant;
+  }
+
+  // The route found the tenant through the actor; this keeps the rule in the service too.
+  const assertOwn = (actor: Actor, tenant: TenantRow) => requireOwnTenant(actor, tenant.id);
+
+  async function withEnvironments(tenant: TenantRow): Promise<TenantWithEnvironments> {
+    return { tenant, environments: await findEnvironmentsOfTenant(db, tenant.id) };
+  }
+
+  /** Read, change and write customProperties with the tenant's row locked: no merge is lost. */
+  async function changeCustomProperties(
+    tenantId: string,
+    change: (existing: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<TenantWithEnvironments> {
+    const updated = await db.transaction(async (trx) => {
+      const locked = await lockTenant(trx, tenantId);
+      if (!locked) throw errors.tenantNotFound();
+      const customProperties = change(locked.customProperties);
+      assertCustomPropertiesFit(customProperties, 'customProperties');
+      return updateTenant(trx, tenantId, { customProperties });
+    });
+    if (!updated) throw errors.tenantNotFound();
+    return withEnvironments(updated);
+  }
   return {
     assertMayCreate(bearerToken) {
       if (config.allowTenantSignup) return;
@@ -99,6 +164,41 @@ export function createTenantsService(deps: {
           meta,
         });
         return { tenant, owner, environment, issued };
+      });
+    },
+    async findVisible(actor, tenantId) {
+      return findVisible(actor, tenantId);
+    },
+    async get(actor, tenantId) {
+      const tenant = await findVisible(actor, tenantId);
+      requireRole(actor, READ);
+      return withEnvironments(tenant);
+    },
+    async update(actor, tenant, changes) {
+      assertOwn(actor, tenant);
+      requireRole(actor, MANAGE);
+      if (changes.customProperties !== undefined) assertCustomPropertiesFit(changes.customProperties, 'customProperties');
+      const updated = await updateTenant(db, tenant.id, changes);
+      if (!updated) throw errors.tenantNotFound();
+      return withEnvironments(updated);
+    },
+    async setCustomProperties(actor, tenant, properties) {
+      assertOwn(actor, tenant);
+      requireRole(actor, MANAGE);
+      return changeCustomProperties(tenant.id, (existing) => mergeCustomProperties(existing, properties));
+    },
+    async deleteCustomProperty(actor, tenant, key) {
+      assertOwn(actor, tenant);
+      requireRole(actor, MANAGE);
+      return changeCustomProperties(tenant.id, (existing) => withoutCustomProperty(existing, key));
+    },
+    async remove(actor, tenant) {
+      assertOwn(actor, tenant);
+      requireRole(actor, 'owner');
+      return db.transaction(async (trx) => {
+        const environmentIds = (await findEnvironmentsOfTenant(trx, tenant.id)).map((environment) => environment.id);
+        if (!(await deleteTenant(trx, tenant.id))) throw errors.tenantNotFound();
+        return { environmentIds };
       });
     },
   };

@@ -1,0 +1,208 @@
+import type { Database, Queryable } from '../db/database.js';
+import { deleteApiSessionsOfAccount } from '../db/queries/api-sessions.js';
+import {
+  countOtherEnabledOwners,
+  deleteTenantAccount,
+  findTenantAccountById,
+  insertTenantAccount,
+  listTenantAccounts,
+  updateTenantAccount,
+  type TenantAccountChanges,
+  type TenantAccountPosition,
+  type TenantAccountRow,
+  type TenantRole,
+} from '../db/queries/tenant-accounts.js';
+import { lockTenant, type TenantRow } from '../db/queries/tenants.js';
+import { errors } from '../errors/codes.js';
+import { MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
+import { normalizeIdentifier } from './normalize.js';
+import type { PasswordHasher } from './passwords.js';
+
+/**
+ * The rules of tenant accounts (DESIGN.md, "Roles"):
+ * - acting on another account (update, disable, enable, delete, change its role) needs a rank
+ *   strictly above its current one, except that an owner may act on another owner;
+ * - nobody grants a role above their own, and the same rank rule holds for the role granted:
+ *   an admin creates and makes only users, an owner any role;
+ * - everyone edits their own profile (name, avatar) and identifiers (email, username, phone);
+ * - oneself is otherwise treated as an account of one's own rank: an owner may disable or demote
+ *   themselves, an admin or a user may not; anyone may delete their own account (leave the
+ *   tenant);
+ * - a tenant always keeps at least one enabled owner: demoting, disabling or deleting the last
+ *   one is a 409 `tenant.last_owner`. These changes run with the tenant's row locked and re-read
+ *   the actor inside the transaction, so two owners demoting each other at once leave one.
+ */
+export interface NewTenantAccountInput {
+  readonly name: string;
+  readonly email: string;
+  readonly username: string;
+  readonly password?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly avatarUrl?: string | undefined;
+  readonly role?: TenantRole | undefined;
+}
+
+export interface ProfileChange {
+  readonly name?: string | undefined;
+  readonly avatarUrl?: string | undefined;
+}
+
+export type IdentifierChange = { readonly email: string } | { readonly username: string } | { readonly phone: string };
+
+export interface TenantAccountsService {
+  list(
+    actor: Actor,
+    tenant: TenantRow,
+    page: { limit: number; after?: TenantAccountPosition | undefined },
+  ): Promise<{ rows: TenantAccountRow[]; next: TenantAccountPosition | undefined }>;
+  get(actor: Actor, tenant: TenantRow, accountId: string): Promise<TenantAccountRow>;
+  create(actor: Actor, tenant: TenantRow, input: NewTenantAccountInput): Promise<TenantAccountRow>;
+  updateProfile(actor: Actor, tenant: TenantRow, accountId: string, change: ProfileChange): Promise<TenantAccountRow>;
+  changeIdentifier(actor: Actor, tenant: TenantRow, accountId: string, change: IdentifierChange): Promise<TenantAccountRow>;
+  /** Disabling also ends every API session of the account, in the same transaction. */
+  setDisabled(actor: Actor, tenant: TenantRow, accountId: string, disabled: boolean): Promise<TenantAccountRow>;
+  changeRole(actor: Actor, tenant: TenantRow, accountId: string, role: TenantRole): Promise<TenantAccountRow>;
+  /** Deletes the account and every API session of it, in one transaction. */
+  remove(actor: Actor, tenant: TenantRow, accountId: string): Promise<void>;
+}
+
+const RANK: Readonly<Record<TenantRole, number>> = { owner: 3, admin: 2, user: 1 };
+
+/** May an account of role `actorRole` act on (or grant) `targetRole`? */
+export function mayActOn(actorRole: TenantRole, targetRole: TenantRole): boolean {
+  return RANK[actorRole] > RANK[targetRole] || (actorRole === 'owner' && targetRole === 'owner');
+}
+
+export function createTenantAccountsService(deps: { db: Database; hasher: PasswordHasher }): TenantAccountsService {
+  const { db, hasher } = deps;
+  const scopeOf = (tenant: TenantRow) => ({ tenantId: tenant.id });
+
+  async function findTarget(trx: Queryable, tenant: TenantRow, accountId: string): Promise<TenantAccountRow> {
+    const account = await findTenantAccountById(trx, scopeOf(tenant), accountId);
+    if (!account) throw errors.accountNotFound();
+    return account;
+  }
+
+  /** Self, or an account the actor outranks (an owner: any owner too). */
+  function requireMayEdit(actor: Actor, target: TenantAccountRow): void {
+    if (target.id !== actor.accountId && !mayActOn(actor.role, target.role)) throw errors.forbidden();
+  }
+
+  /**
+   * Runs a change that may leave the tenant without an enabled owner: the tenant's row locked,
+   * the actor's current role re-read (it may have changed since the session was checked).
+   */
+  async function withOwnersLocked<T>(
+    actor: Actor,
+    tenant: TenantRow,
+    accountId: string,
+    change: (trx: Queryable, current: Actor, target: TenantAccountRow) => Promise<T>,
+  ): Promise<T> {
+    return db.transaction(async (trx) => {
+      if (!(await lockTenant(trx, tenant.id))) throw errors.tenantNotFound();
+      const self = await findTenantAccountById(trx, scopeOf(tenant), actor.accountId);
+      if (!self || self.disabled) throw errors.unauthenticated();
+      const current: Actor = { ...actor, role: self.role };
+      const target = await findTarget(trx, tenant, accountId);
+      return change(trx, current, target);
+    });
+  }
+
+  async function assertNotLastOwner(trx: Queryable, tenant: TenantRow, target: TenantAccountRow): Promise<void> {
+    if (target.role !== 'owner' || target.disabled) return;
+    if ((await countOtherEnabledOwners(trx, scopeOf(tenant), target.id)) === 0) throw errors.lastOwner();
+  }
+
+  const sessionsOf = (target: TenantAccountRow) => ({
+    tenantId: target.tenantId,
+    accountType: 'tenant_account' as const,
+    accountId: target.id,
+  });
+
+  async function update(trx: Queryable, tenant: TenantRow, accountId: string, changes: TenantAccountChanges) {
+    const updated = await updateTenantAccount(trx, scopeOf(tenant), accountId, changes);
+    if (!updated) throw errors.accountNotFound();
+    return updated;
+  }
+
+  return {
+    async list(actor, tenant, page) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, READ);
+      return listTenantAccounts(db, scopeOf(tenant), page);
+    },
+    async get(actor, tenant, accountId) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, READ);
+      return findTarget(db, tenant, accountId);
+    },
+    async create(actor, tenant, input) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, MANAGE);
+      const role = input.role ?? 'user';
+      if (!mayActOn(actor.role, role)) throw errors.forbidden();
+      // Without a password the account has none and cannot sign in yet: the set-password mail
+      // (DESIGN.md) comes with the mail work.
+      const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
+      return insertTenantAccount(db, scopeOf(tenant), {
+        name: input.name,
+        email: input.email,
+        emailNormalized: normalizeIdentifier(input.email),
+        username: input.username,
+        usernameNormalized: normalizeIdentifier(input.username),
+        phone: input.phone ?? null,
+        avatarUrl: input.avatarUrl ?? null,
+        role,
+        passwordHash,
+      });
+    },
+    async updateProfile(actor, tenant, accountId, change) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, READ);
+      requireMayEdit(actor, await findTarget(db, tenant, accountId));
+      return update(db, tenant, accountId, { name: change.name, avatarUrl: change.avatarUrl });
+    },
+    async changeIdentifier(actor, tenant, accountId, change) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, READ);
+      requireMayEdit(actor, await findTarget(db, tenant, accountId));
+      let changes: TenantAccountChanges;
+      if ('email' in change) changes = { email: { email: change.email, emailNormalized: normalizeIdentifier(change.email) } };
+      else if ('username' in change) {
+        changes = { username: { username: change.username, usernameNormalized: normalizeIdentifier(change.username) } };
+      } else changes = { phone: change.phone };
+      return update(db, tenant, accountId, changes);
+    },
+    async setDisabled(actor, tenant, accountId, disabled) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, MANAGE);
+      return withOwnersLocked(actor, tenant, accountId, async (trx, current, target) => {
+        if (!mayActOn(current.role, target.role)) throw errors.forbidden();
+        if (disabled) {
+          await assertNotLastOwner(trx, tenant, target);
+          await deleteApiSessionsOfAccount(trx, sessionsOf(target));
+        }
+        return update(trx, tenant, accountId, { disabled });
+      });
+    },
+    async changeRole(actor, tenant, accountId, role) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, MANAGE);
+      return withOwnersLocked(actor, tenant, accountId, async (trx, current, target) => {
+        if (!mayActOn(current.role, target.role) || !mayActOn(current.role, role)) throw errors.forbidden();
+        if (role !== 'owner') await assertNotLastOwner(trx, tenant, target);
+        return update(trx, tenant, accountId, { role });
+      });
+    },
+    async remove(actor, tenant, accountId) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, READ);
+      await withOwnersLocked(actor, tenant, accountId, async (trx, current, target) => {
+        requireMayEdit(current, target);
+        await assertNotLastOwner(trx, tenant, target);
+        await deleteApiSessionsOfAccount(trx, sessionsOf(target));
+        if (!(await deleteTenantAccount(trx, scopeOf(tenant), accountId))) throw errors.accountNotFound();
+      });
+    },
+  };
+}
