@@ -6,6 +6,7 @@ import type { IssuerRegistry } from './oidc/issuer-registry.js';
 import type { Services } from './services/index.js';
 
 const CLEANUP_INTERVAL_MS = 60_000;
+const MAIL_INTERVAL_MS = 2_000;
 
 const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions];
 
@@ -22,7 +23,7 @@ export async function deleteExpiredRows(db: Database, now = new Date()): Promise
   return total;
 }
 
-/** Periodic work of one node: expired oidc artefacts and API sessions removed (no expiry hook). */
+/** Periodic work of one node: mails sent from the outbox; expired artefacts and sessions removed. */
 export function startBackgroundTasks(deps: {
   db: Database;
   logger: Logger;
@@ -44,5 +45,26 @@ export function startBackgroundTasks(deps: {
   };
   const timer = setInterval(() => void tick(), CLEANUP_INTERVAL_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+
+  let sending = false;
+  const send = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      await deps.services.mail.deliverDue();
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'sending mail failed; will retry');
+    } finally {
+      sending = false;
+    }
+  };
+  const mailTimer = deps.services.mail.delivering ? setInterval(() => void send(), MAIL_INTERVAL_MS) : undefined;
+  mailTimer?.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (mailTimer) clearInterval(mailTimer);
+      deps.services.mail.close();
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { createSigningKeysService, type SigningKeysService } from './signing-key
 import { createEnvironmentKeysService, type EnvironmentKeysService } from './environment-keys.js';
 import { isDatabaseReachable } from '../db/database.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createMailService, type MailService } from './mail.js';
 import { checkAuthSecret } from './secret-check.js';
 import { createApiSessionsService, type ApiSessionsService } from './api-sessions.js';
 import { createClientsService, type ClientsService } from './clients.js';
@@ -38,6 +39,7 @@ export interface Services {
   readonly signingKeys: SigningKeysService;
   readonly environmentKeys: EnvironmentKeysService;
   readonly apiResources: ApiResourcesService;
+  readonly mail: MailService;
   readonly health: { isDatabaseReachable(): Promise<boolean> };
   readonly metrics: Metrics;
   readonly apiSessions: ApiSessionsService;
@@ -89,6 +91,7 @@ export function createServices(deps: ServiceDeps): Services {
     environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics }),
     environmentAccounts: createEnvironmentAccountsService({ db, hasher }),
     apiResources,
+    mail: createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger }),
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     startupCheck,
   };
