@@ -186,9 +186,12 @@ export function createEnvironmentAccountsService(deps: { db: Database; hasher: P
       authorizeAccountCaller(caller, environment, accountId, WRITE);
       const emailNormalized = normalizeIdentifier(email);
       // The verification mail to the new address and the notice to the old one come with the mail work.
-      return rewrite(environment, accountId, (current) =>
-        current.email === email ? {} : { email, emailNormalized, emailVerified: false },
-      );
+      return rewrite(environment, accountId, (current) => {
+        if (current.email === email) return {};
+        // The same address written differently (case, width) stays verified.
+        if (normalizeIdentifier(current.email) === emailNormalized) return { email };
+        return { email, emailNormalized, emailVerified: false };
+      });
     },
     async changePhone(caller, environment, accountId, phone) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);

@@ -3,6 +3,7 @@ import request from 'supertest';
 import {
   addTenantAccount,
   allStrings,
+  cookieFrom,
   countRows,
   createEnvironment,
   createEnvironmentWithSettings,
@@ -282,6 +283,9 @@ describe('environment accounts: /api/v1/environments/:envId/accounts', () => {
       expect((await row(person.accountId)).email_normalized).toBe(email);
       const phone = await call('patch', `${path}/phone`).send({ phone: '+14155550004' });
       expect(phone.body).toMatchObject({ phone: '+14155550004', phoneVerified: false });
+      await server.db('environment_accounts').where({ id: person.accountId }).update({ email_verified: true });
+      const recased = await call('patch', `${path}/email`, self(person)).send({ email: email.toUpperCase() });
+      expect(recased.body).toMatchObject({ email: email.toUpperCase(), emailVerified: true });
       const username = `renamed_${unique()}`;
       expect((await call('patch', `${path}/username`, { cookie: admin.cookie }).send({ username })).body.username).toBe(username);
 
@@ -386,8 +390,9 @@ describe('environment accounts: /api/v1/environments/:envId/accounts', () => {
       expect((await call('delete', `${base()}/${person.accountId}`, { cookie: user.cookie })).status).toBe(403);
       expect((await call('delete', `${base(other.environmentId)}/${person.accountId}`)).status).toBe(404);
       expect(await countRows(server.db, 'environment_accounts', { id: person.accountId })).toBe(1);
-      const response = await call('delete', `${base()}/${person.accountId}`, self(person));
+      const response = await call('delete', `${base()}/${person.accountId}`, { cookie: person.cookie });
       expect(response.status).toBe(204);
+      expect(cookieFrom(response, 'sump_env_session')).toBe('sump_env_session=');
       expect(await countRows(server.db, 'environment_accounts', { id: person.accountId })).toBe(0);
       expect(await countRows(server.db, 'api_sessions', { account_id: person.accountId })).toBe(0);
       expect(await sessionWorks(person)).toBe(false);

@@ -6,7 +6,12 @@ import { MANAGE, READ, requireRole } from '../../services/access.js';
 import type { AccountCaller } from '../../services/environment-accounts.js';
 import type { AppContext, AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
-import { readSessionCookie, TENANT_SESSION_COOKIE } from '../middleware/cookies.js';
+import {
+  clearSessionCookie,
+  ENVIRONMENT_SESSION_COOKIE,
+  readSessionCookie,
+  TENANT_SESSION_COOKIE,
+} from '../middleware/cookies.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin, isUnsafeMethod } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
@@ -118,6 +123,7 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
   router.delete('/:accountId', async (ctx) => {
     const { caller, environment, accountId } = await authorize(ctx, WRITE_ONE, true);
     await services.environmentAccounts.remove(caller, environment, accountId);
+    if (caller.kind === 'self') clearSessionCookie(ctx, config, ENVIRONMENT_SESSION_COOKIE);
     ctx.status = 204;
   });
 
