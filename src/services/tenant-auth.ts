@@ -1,6 +1,16 @@
 import type { Database } from '../db/database.js';
-import type { ApiSessionRow } from '../db/queries/api-sessions.js';
-import { findTenantAccountById, findTenantAccountByIdentifier, type TenantAccountRow } from '../db/queries/tenant-accounts.js';
+import {
+  deleteApiSessionsOfAccount,
+  listApiSessionsOfAccount,
+  type ApiSessionPosition,
+  type ApiSessionRow,
+} from '../db/queries/api-sessions.js';
+import {
+  findTenantAccountById,
+  findTenantAccountByIdentifier,
+  updateTenantAccount,
+  type TenantAccountRow,
+} from '../db/queries/tenant-accounts.js';
 import { findTenantById, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import type { Actor } from './access.js';
@@ -29,7 +39,31 @@ export interface TenantAuthService {
   currentSession(tenantId: string, token: string | undefined): Promise<ApiSessionRow>;
   /** Ends the session the token opens, if it is a session of this tenant. */
   logout(tenantId: string, token: string | undefined): Promise<void>;
+  /**
+   * The account behind a live session of this tenant changes its password: every session of it
+   * ends, and the current one is replaced by a new one (a new cookie), in one transaction.
+   * A wrong current password is a 400 `auth.current_password_wrong`.
+   */
+  changePassword(input: {
+    session: ApiSessionRow;
+    currentPassword: string;
+    newPassword: string;
+    meta: RequestMeta;
+  }): Promise<IssuedSession>;
+  /** The live sessions of the session's account, oldest first. */
+  listSessions(
+    session: ApiSessionRow,
+    page: { limit: number; after?: ApiSessionPosition | undefined },
+  ): Promise<{ rows: ApiSessionRow[]; next: ApiSessionPosition | undefined }>;
+  /** Ends every session of the session's account, this one included; answers how many. */
+  logoutAll(session: ApiSessionRow): Promise<number>;
 }
+
+const sessionOwner = (session: ApiSessionRow) => ({
+  tenantId: session.tenantId,
+  accountType: 'tenant_account' as const,
+  accountId: session.accountId,
+});
 
 export function createTenantAuthService(deps: {
   db: Database;
@@ -89,5 +123,33 @@ export function createTenantAuthService(deps: {
       const session = await apiSessions.peek(token);
       if (session?.accountType === 'tenant_account' && session.tenantId === tenantId) await apiSessions.revoke(session);
     },
+    async changePassword({ session, currentPassword, newPassword, meta }) {
+      const account = await findTenantAccountById(db, session, session.accountId);
+      if (!account || account.disabled) throw errors.unauthenticated();
+      if (!(await hasher.verify(account.passwordHash, currentPassword))) throw errors.currentPasswordWrong();
+      // Hashed before the transaction opens: no connection is held while argon2 runs.
+      const passwordHash = await hasher.hash(newPassword);
+      return db.transaction(async (trx) => {
+        if (!(await updateTenantAccount(trx, session, account.id, { passwordHash }))) throw errors.unauthenticated();
+        await deleteApiSessionsOfAccount(trx, sessionOwner(session));
+        return apiSessions.issue(trx, {
+          tenantId: session.tenantId,
+          accountType: 'tenant_account',
+          accountId: account.id,
+          environmentId: null,
+          lifetimeSeconds: TENANT_SESSION_LIFETIME_SECONDS,
+          meta,
+        });
+      });
+    },
+    async listSessions(session, page) {
+      const now = new Date();
+      return listApiSessionsOfAccount(db, sessionOwner(session), {
+        ...page,
+        now,
+        activeSince: new Date(now.getTime() - TENANT_SESSION_IDLE_SECONDS * 1000),
+      });
+    },
+    logoutAll: (session) => deleteApiSessionsOfAccount(db, sessionOwner(session)),
   };
 }
