@@ -94,6 +94,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
         jwks,
         cookieKeys,
         secureCookies,
+        production: config.nodeEnv === 'production',
         adapter: (model) => new ArtifactAdapter(model, { db, scope, box: services.boxes.oidcArtifact, findClient }),
         findAccount,
         findResource: (identifier) => findApiResourceByIdentifier(db, scope, identifier),

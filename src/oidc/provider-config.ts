@@ -27,6 +27,8 @@ export interface ProviderConfigInput {
   readonly jwks: JWK[];
   readonly cookieKeys: string[];
   readonly secureCookies: boolean;
+  /** Outside production sump may fetch loopback and private addresses (a developer's own RP). */
+  readonly production: boolean;
   readonly adapter: (model: string) => Adapter;
   readonly findAccount: FindAccount;
   /** The environment's API resource with this identifier (an access token's audience). */
@@ -170,10 +172,17 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
         postLogoutSuccessSource: input.pages.postLogoutSuccessSource,
       },
       userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },
       pushedAuthorizationRequests: { enabled: false },
     },
     renderError: input.pages.renderError,
+    // What sump fetches (jwks_uri, back-channel logout): oidc-provider's own agent refuses
+    // private, loopback and link-local addresses at connect time (kept in production), within
+    // 2.5 s; no redirect is followed; a JWKS is at most 64 KiB.
+    fetch: (resource, init) =>
+      globalThis.fetch(resource, { ...init, redirect: 'error', ...(input.production ? {} : { dispatcher: undefined }) }),
+    fetchResponseBodyLimits: { jwks_uri: 64 * 1024 },
     // Every use of a refresh token rotates it.
     rotateRefreshToken: () => true,
     ttl: {

@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { createClient, createTenant, signupUser, type TestTenant, type TestUser } from '../helpers/fixtures.js';
+import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+interface Hit {
+  readonly path: string;
+  readonly body: string;
+}
+
+/** A small HTTP server standing for the relying party's own endpoints. */
+async function startRelyingParty(handler: (request: IncomingMessage, body: string) => { status: number; headers?: Record<string, string>; body?: string }) {
+  const hits: Hit[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      hits.push({ path: request.url ?? '', body });
+      const answer = handler(request, body);
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** What sump fetches and sends itself: a client's jwks_uri and back-channel logout. */
+describe('outbound requests of the issuer', () => {
+  let server: TestServer;
+  let tenant: TestTenant;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    tenant = await createTenant(server);
+    user = await signupUser(server, tenant.environmentId);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('authenticates a private_key_jwt client through its jwks_uri, and follows no redirect', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' };
+    const rp = await startRelyingParty((request) =>
+      request.url === '/jwks'
+        ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: [jwk] }) }
+        : { status: 302, headers: { location: '/jwks' } },
+    );
+    try {
+      for (const [path, expected] of [
+        ['/jwks', 'token'],
+        ['/moved', 'refused'],
+      ] as const) {
+        const client = await createClient(server, tenant, {
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwksUri: `${rp.url}${path}`,
+          grantTypes: ['client_credentials'],
+          redirectUris: [],
+        });
+        const config = await oidc.discovery(
+          new URL(issuerOf(server, tenant.environmentId)),
+          client.clientId,
+          undefined,
+          oidc.PrivateKeyJwt({ key: privateKey, kid: 'rp-key-1' }),
+          { execute: [oidc.allowInsecureRequests] },
+        );
+        const attempt = oidc.clientCredentialsGrant(config);
+        if (expected === 'token') await expect(attempt).resolves.toMatchObject({ access_token: expect.any(String) });
+        else await expect(attempt).rejects.toThrow();
+      }
+      expect(rp.hits.map((hit) => hit.path)).toEqual(['/jwks', '/moved']);
+    } finally {
+      await rp.close();
+    }
+  });
+
+  it('sends back-channel logout to the clients of a session that ends', async () => {
+    const rp = await startRelyingParty(() => ({ status: 200 }));
+    try {
+      const client = await createClient(server, tenant, {
+        firstParty: true,
+        backchannelLogoutUri: `${rp.url}/backchannel`,
+        postLogoutRedirectUris: ['http://localhost:7777/bye'],
+      });
+      const config = await discoverClient(server, tenant.environmentId, client);
+      const start = await authorizationRequest(config);
+      const browser = newBrowser();
+      const login = await browser.follow(start.url.href);
+      const callback = await browser.submit(login, { identifier: user.email, password: user.password });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
+        pkceCodeVerifier: start.verifier,
+        expectedState: start.state,
+        expectedNonce: start.nonce,
+      });
+      const logout = oidc.buildEndSessionUrl(config, {
+        id_token_hint: tokens.id_token as string,
+        post_logout_redirect_uri: 'http://localhost:7777/bye',
+      });
+      const confirmation = await browser.follow(logout.href);
+      await browser.submit(confirmation, {}, { button: { name: 'logout', value: 'yes' } });
+
+      expect(rp.hits.map((hit) => hit.path)).toEqual(['/backchannel']);
+      const logoutToken = new URLSearchParams(rp.hits[0]?.body).get('logout_token') as string;
+      const jwks = createRemoteJWKSet(new URL(`${issuerOf(server, tenant.environmentId)}/jwks`));
+      const { payload } = await jwtVerify(logoutToken, jwks, { issuer: issuerOf(server, tenant.environmentId), audience: client.clientId });
+      expect(payload).toMatchObject({ sub: user.accountId, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+      expect(payload.nonce).toBeUndefined();
+    } finally {
+      await rp.close();
+    }
+  });
+});
