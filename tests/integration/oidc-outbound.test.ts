@@ -13,7 +13,13 @@ interface Hit {
 }
 
 /** A small HTTP server standing for the relying party's own endpoints. */
-async function startRelyingParty(handler: (request: IncomingMessage, body: string) => { status: number; headers?: Record<string, string>; body?: string }) {
+interface RelyingPartyAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+async function startRelyingParty(handler: (request: IncomingMessage, body: string) => RelyingPartyAnswer) {
   const hits: Hit[] = [];
   const server: Server = createServer((request, response) => {
     let body = '';
@@ -48,7 +54,7 @@ describe('outbound requests of the issuer', () => {
   it('authenticates a private_key_jwt client through its jwks_uri, and follows no redirect', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' };
-    const rp = await startRelyingParty((request) =>
+    const rp = await startRelyingParty((request): RelyingPartyAnswer =>
       request.url === '/jwks'
         ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: [jwk] }) }
         : { status: 302, headers: { location: '/jwks' } },
