@@ -1,6 +1,7 @@
 import type { Database } from './db/database.js';
 import { deleteExpiredApiSessions } from './db/queries/api-sessions.js';
 import { deleteExpiredArtifacts } from './db/queries/oidc-artifacts.js';
+import { deleteExpiredRateLimitCounters } from './db/queries/rate-limits.js';
 import type { Logger } from './logger.js';
 import type { IssuerRegistry } from './oidc/issuer-registry.js';
 import type { Services } from './services/index.js';
@@ -8,7 +9,7 @@ import type { Services } from './services/index.js';
 const CLEANUP_INTERVAL_MS = 60_000;
 const MAIL_INTERVAL_MS = 2_000;
 
-const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions];
+const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions, deleteExpiredRateLimitCounters];
 
 /** Deletes expired artefacts and API sessions in bounded batches until none is left. */
 export async function deleteExpiredRows(db: Database, now = new Date()): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initialSchema from '../../migrations/20261203000000_initial_schema.js';
 import * as apiResources from '../../migrations/20261203230000_api_resources.js';
+import * as rateLimits from '../../migrations/20261203233000_rate_limits.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000000_initial_schema', initialSchema],
   ['20261203230000_api_resources', apiResources],
+  ['20261203233000_rate_limits', rateLimits],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -21,6 +21,7 @@ import { createEnvironmentSignup, type EnvironmentSignup } from './environment-s
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
+import type { RateLimiter } from './rate-limits.js';
 
 export interface EnvironmentAuthService extends EnvironmentSignup {
   /**
@@ -29,7 +30,7 @@ export interface EnvironmentAuthService extends EnvironmentSignup {
    * A correct password while the environment requires a verified email that is not:
    * `errors.emailUnverified()` (403). Used by the JSON login and the hosted login page.
    */
-  authenticate(input: { scope: EnvironmentScope; lookup: AccountLookup; password: string }): Promise<EnvironmentAccountRow>;
+  authenticate(input: AuthenticateInput): Promise<EnvironmentAccountRow>;
   /** authenticate, then a new API session (the environment's session settings). */
   login(input: { environment: EnvironmentRow; lookup: AccountLookup; password: string; meta: RequestMeta }): Promise<{
     account: EnvironmentAccountRow;
@@ -61,17 +62,35 @@ export interface EnvironmentAuthService extends EnvironmentSignup {
   logoutAll(environment: EnvironmentRow, session: ApiSessionRow): Promise<number>;
 }
 
+export interface AuthenticateInput {
+  readonly scope: EnvironmentScope;
+  readonly lookup: AccountLookup;
+  readonly password: string;
+  /** The caller's address, for the per-address rate limit (null when unknown). */
+  readonly address: string | null;
+}
+
 export function createEnvironmentAuthService(deps: {
   db: Database;
   hasher: PasswordHasher;
   apiSessions: ApiSessionsService;
   metrics: Metrics;
+  rateLimiter: RateLimiter;
 }): EnvironmentAuthService {
-  const { db, hasher, apiSessions, metrics } = deps;
+  const { db, hasher, apiSessions, metrics, rateLimiter } = deps;
 
-  async function authenticate(input: { scope: EnvironmentScope; lookup: AccountLookup; password: string }) {
-    const environment = await findEnvironmentInTenant(db, input.scope);
+  async function authenticate(input: AuthenticateInput) {
     const identifier = toIdentifierLookup(input.lookup);
+    const environment = await findEnvironmentInTenant(db, input.scope);
+    const limits = resolveSettings(environment?.settings).rateLimits;
+    const place = input.scope.environmentId;
+    const window = limits.windowSeconds;
+    await rateLimiter.hit([
+      [`environment-login:${place}:${identifier.kind}:${identifier.value}`, { limit: limits.loginsPerIdentifier, windowSeconds: window }],
+      ...(input.address
+        ? [[`environment-login-address:${place}:${input.address}`, { limit: limits.loginsPerAddress, windowSeconds: window }] as const]
+        : []),
+    ]);
     const account =
       environment && canMatch(identifier)
         ? await findEnvironmentAccountByIdentifier(db, input.scope, identifier)
@@ -91,7 +110,12 @@ export function createEnvironmentAuthService(deps: {
     async login({ environment, lookup, password, meta }) {
       let account: EnvironmentAccountRow;
       try {
-        account = await authenticate({ scope: { tenantId: environment.tenantId, environmentId: environment.id }, lookup, password });
+        account = await authenticate({
+          scope: { tenantId: environment.tenantId, environmentId: environment.id },
+          lookup,
+          password,
+          address: meta.ipAddress,
+        });
       } catch (error) {
         metrics.logins.inc({ kind: 'environment', outcome: 'failure' });
         throw error;

@@ -43,6 +43,14 @@ export const environmentSettingsSchema = z
       .strict()
       .optional(),
     keys: z.object({ rotationDays: z.number().int().min(0).max(3650).optional() }).strict().optional(),
+    rateLimits: z
+      .object({
+        loginsPerIdentifier: z.number().int().min(1).max(1000).optional(),
+        loginsPerAddress: z.number().int().min(1).max(100_000).optional(),
+        windowSeconds: z.number().int().min(60).max(DAY).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -61,6 +69,8 @@ export interface EnvironmentSettings {
     refreshReuseGraceSeconds: number;
   };
   readonly keys: { rotationDays: number };
+  /** Sign-in attempts allowed per identifier and per address in each window. */
+  readonly rateLimits: { loginsPerIdentifier: number; loginsPerAddress: number; windowSeconds: number };
 }
 
 export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
@@ -71,6 +81,7 @@ export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
   sessions: { lifetimeSeconds: 30 * DAY, idleSeconds: 7 * DAY },
   tokens: { accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 30 * DAY, refreshReuseGraceSeconds: 10 },
   keys: { rotationDays: 0 },
+  rateLimits: { loginsPerIdentifier: 10, loginsPerAddress: 60, windowSeconds: 15 * 60 },
 });
 
 /** The stored (partial) settings with every default filled in. */
@@ -85,5 +96,6 @@ export function resolveSettings(stored: unknown): EnvironmentSettings {
     sessions: { ...DEFAULT_SETTINGS.sessions, ...value.sessions },
     tokens: { ...DEFAULT_SETTINGS.tokens, ...value.tokens },
     keys: { ...DEFAULT_SETTINGS.keys, ...value.keys },
+    rateLimits: { ...DEFAULT_SETTINGS.rateLimits, ...value.rateLimits },
   };
 }

@@ -8,6 +8,7 @@ import { createEnvironmentKeysService, type EnvironmentKeysService } from './env
 import { isDatabaseReachable } from '../db/database.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createMailService, type MailService } from './mail.js';
+import { createRateLimiter, type RateLimiter } from './rate-limits.js';
 import { checkAuthSecret } from './secret-check.js';
 import { createApiSessionsService, type ApiSessionsService } from './api-sessions.js';
 import { createClientsService, type ClientsService } from './clients.js';
@@ -40,6 +41,7 @@ export interface Services {
   readonly environmentKeys: EnvironmentKeysService;
   readonly apiResources: ApiResourcesService;
   readonly mail: MailService;
+  readonly rateLimits: RateLimiter;
   readonly health: { isDatabaseReachable(): Promise<boolean> };
   readonly metrics: Metrics;
   readonly apiSessions: ApiSessionsService;
@@ -76,6 +78,7 @@ export function createServices(deps: ServiceDeps): Services {
   const apiSessions = createApiSessionsService({ db });
   const environments = createEnvironmentsService({ db, signingKeys });
   const apiResources = createApiResourcesService({ db });
+  const rateLimiter = createRateLimiter({ db });
   return {
     hasher,
     boxes,
@@ -85,12 +88,13 @@ export function createServices(deps: ServiceDeps): Services {
     metrics,
     apiSessions,
     tenants: createTenantsService({ config: deps.config, db, hasher, environments, apiSessions }),
-    tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics }),
+    tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics, rateLimiter }),
     tenantAccounts: createTenantAccountsService({ db, hasher }),
     environments,
-    environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics }),
+    environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics, rateLimiter }),
     environmentAccounts: createEnvironmentAccountsService({ db, hasher }),
     apiResources,
+    rateLimits: rateLimiter,
     mail: createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger }),
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     startupCheck,

@@ -24,6 +24,7 @@ import {
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
+import { TENANT_LOGIN_LIMITS, type RateLimiter } from './rate-limits.js';
 
 export interface TenantAuthService {
   /** The tenant a login or session path names, or 404. */
@@ -70,8 +71,9 @@ export function createTenantAuthService(deps: {
   hasher: PasswordHasher;
   apiSessions: ApiSessionsService;
   metrics: Metrics;
+  rateLimiter: RateLimiter;
 }): TenantAuthService {
-  const { db, hasher, apiSessions, metrics } = deps;
+  const { db, hasher, apiSessions, metrics, rateLimiter } = deps;
 
   async function authenticate(token: string | undefined, tenantId?: string) {
     const session = await apiSessions.validate(token, {
@@ -95,6 +97,10 @@ export function createTenantAuthService(deps: {
     async login({ tenant, lookup, password, meta }) {
       const tenantId = tenant.id;
       const identifier = toIdentifierLookup(lookup);
+      await rateLimiter.hit([
+        [`tenant-login:${tenantId}:${identifier.kind}:${identifier.value}`, TENANT_LOGIN_LIMITS.perIdentifier],
+        ...(meta.ipAddress ? [[`tenant-login-address:${tenantId}:${meta.ipAddress}`, TENANT_LOGIN_LIMITS.perAddress] as const] : []),
+      ]);
       const account = canMatch(identifier) ? await findTenantAccountByIdentifier(db, { tenantId }, identifier) : undefined;
       // Always one verification, whether or not the account exists or has a password.
       const valid = await hasher.verify(account?.passwordHash, password);

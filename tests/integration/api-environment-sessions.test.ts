@@ -93,14 +93,14 @@ describe('environment sessions: /api/v1/auth/environments/:envId/session and …
       const user = await signupUser(server, tenant.environmentId);
       const scope = { tenantId: tenant.tenantId, environmentId: tenant.environmentId };
       const { authenticate } = server.sump.services.environmentAuth;
-      await expect(authenticate({ scope, lookup: { identifier: user.email.toUpperCase() }, password: user.password })).resolves.toMatchObject({ id: user.accountId });
-      await expect(authenticate({ scope, lookup: { identifier: user.username }, password: user.password })).resolves.toMatchObject({ id: user.accountId });
-      await expect(authenticate({ scope, lookup: { identifier: user.email }, password: 'wrong password' })).rejects.toMatchObject({ code: 'auth.invalid_credentials', status: 401 });
+      await expect(authenticate({ scope, lookup: { identifier: user.email.toUpperCase() }, password: user.password, address: null })).resolves.toMatchObject({ id: user.accountId });
+      await expect(authenticate({ scope, lookup: { identifier: user.username }, password: user.password, address: null })).resolves.toMatchObject({ id: user.accountId });
+      await expect(authenticate({ scope, lookup: { identifier: user.email }, password: 'wrong password', address: null })).rejects.toMatchObject({ code: 'auth.invalid_credentials', status: 401 });
       const otherScope = { tenantId: other.tenantId, environmentId: other.environmentId };
-      await expect(authenticate({ scope: otherScope, lookup: { email: user.email }, password: user.password })).rejects.toMatchObject({ code: 'auth.invalid_credentials' });
+      await expect(authenticate({ scope: otherScope, lookup: { email: user.email }, password: user.password, address: null })).rejects.toMatchObject({ code: 'auth.invalid_credentials' });
       // an environment id under the wrong tenant is no scope at all
       const mixed = { tenantId: other.tenantId, environmentId: tenant.environmentId };
-      await expect(authenticate({ scope: mixed, lookup: { email: user.email }, password: user.password })).rejects.toMatchObject({ code: 'auth.invalid_credentials' });
+      await expect(authenticate({ scope: mixed, lookup: { email: user.email }, password: user.password, address: null })).rejects.toMatchObject({ code: 'auth.invalid_credentials' });
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/codes.js';
+import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Logger } from '../../logger.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
@@ -64,6 +65,7 @@ export function koaProblemJson(logger: Logger): Middleware {
       ctx.type = 'application/problem+json';
       ctx.body = problemBody(appError);
       if (appError.status === 503) ctx.set('Retry-After', '5');
+      if (appError instanceof RateLimitedError) ctx.set('Retry-After', String(appError.retryAfterSeconds));
     }
   };
 }

@@ -3,6 +3,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { isAppError } from '../../errors/app-error.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import type { Services } from '../../services/index.js';
+import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
 import type { Views } from './views.js';
@@ -152,16 +153,20 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
           scope: issuer.scope,
           lookup: { identifier },
           password,
+          address: ctx.ip || null,
         });
         services.metrics.logins.inc({ kind: 'hosted', outcome: 'success' });
         await finish(ctx, issuer, { login: { accountId: account.id, amr: ['pwd'], remember: true } });
       } catch (error) {
-        if (!isAppError(error) || (error.status !== 401 && error.status !== 403)) throw error;
+        if (!isAppError(error) || ![401, 403, 429].includes(error.status)) throw error;
         services.metrics.logins.inc({ kind: 'hosted', outcome: 'failure' });
+        if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
         const message =
           error.code === 'account.email_unverified'
             ? 'Verify your email address first: open the link we sent you.'
-            : 'The email, username or password is not right.';
+            : error instanceof RateLimitedError
+              ? 'Too many attempts. Wait a few minutes and try again.'
+              : 'The email, username or password is not right.';
         renderLogin(ctx, issuer, interaction, {
           clientName: await clientNameOf(issuer, interaction),
           identifier,

@@ -1,0 +1,22 @@
+import type { Queryable } from '../database.js';
+
+/** Counts one hit in the key's current window and answers the count so far (atomic upsert). */
+export async function countHit(db: Queryable, keyHash: string, windowStart: Date, expiresAt: Date): Promise<number> {
+  const result = await db.raw(
+    `insert into rate_limit_counters (key_hash, window_start, count, expires_at) values (?, ?, 1, ?)
+     on conflict (key_hash) do update set
+       count = case when rate_limit_counters.window_start = excluded.window_start then rate_limit_counters.count + 1 else 1 end,
+       window_start = excluded.window_start,
+       expires_at = excluded.expires_at
+     returning count`,
+    [keyHash, windowStart, expiresAt],
+  );
+  const rows = (result as { rows: Array<{ count: number | string }> }).rows;
+  return Number(rows[0]?.count ?? 0);
+}
+
+export async function deleteExpiredRateLimitCounters(db: Queryable, now: Date, batchSize = 1000): Promise<number> {
+  return db('rate_limit_counters')
+    .whereIn('key_hash', db('rate_limit_counters').select('key_hash').where('expires_at', '<=', now).limit(batchSize))
+    .delete();
+}

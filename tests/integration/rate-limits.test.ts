@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { createClient, createTenant, signupUser, type TestTenant } from '../helpers/fixtures.js';
+import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+/** Everything that checks a password is rate-limited, per identifier and per address. */
+describe('rate limits on sign-in', () => {
+  let server: TestServer;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    tenant = await createTenant(server);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const envLogin = (email: string, password: string) =>
+    request(server.url).post(`/api/v1/auth/environments/${tenant.environmentId}/login`).send({ email, password });
+
+  it('answers the 11th attempt for one identifier with 429 and Retry-After, even with the right password', async () => {
+    const user = await signupUser(server, tenant.environmentId);
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      expect((await envLogin(user.email, 'wrong password!')).status).toBe(401);
+    }
+    const blocked = await envLogin(user.email.toUpperCase(), user.password);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toMatchObject({ code: 'request.rate_limited', status: 429 });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // another identifier is not held back by this one
+    const other = await signupUser(server, tenant.environmentId);
+    expect((await envLogin(other.email, other.password)).status).toBe(200);
+  });
+
+  it('limits a tenant account’s logins the same way', async () => {
+    const login = (password: string) =>
+      request(server.url).post(`/api/v1/auth/tenants/${tenant.tenantId}/login`).send({ email: tenant.email, password });
+    for (let attempt = 1; attempt <= 10; attempt += 1) expect((await login('wrong password!')).status).toBe(401);
+    expect((await login(tenant.password)).status).toBe(429);
+  });
+
+  it('limits one address across identifiers, as the environment’s settings say', async () => {
+    const limited = await createTenant(server);
+    await server
+      .db('environments')
+      .where({ id: limited.environmentId })
+      .update({ settings: JSON.stringify({ rateLimits: { loginsPerAddress: 3 } }) });
+    const statuses = [];
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      const response = await request(server.url)
+        .post(`/api/v1/auth/environments/${limited.environmentId}/login`)
+        .send({ email: `nobody-${attempt}@example.com`, password: 'whatever it is' });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('shows the hosted login page’s limit as a 429 page', async () => {
+    const user = await signupUser(server, tenant.environmentId);
+    const client = await createClient(server, tenant, { firstParty: true });
+    const config = await discoverClient(server, tenant.environmentId, client);
+    const browser = newBrowser();
+    let page = await browser.follow((await authorizationRequest(config)).url.href);
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      page = await browser.submit(page, { identifier: user.username, password: 'wrong password!' });
+      expect(page.status).toBe(401);
+    }
+    page = await browser.submit(page, { identifier: user.username, password: user.password });
+    expect(page.status).toBe(429);
+    expect(page.body).toContain('Too many attempts');
+  });
+
+  it('opens a new window once the old one has passed', async () => {
+    const { rateLimits } = server.sump.services;
+    const rule = { limit: 1, windowSeconds: 60 };
+    const now = new Date('2030-01-01T00:00:10Z');
+    await rateLimits.hit([['window-test', rule]], now);
+    await expect(rateLimits.hit([['window-test', rule]], now)).rejects.toMatchObject({ status: 429 });
+    await expect(rateLimits.hit([['window-test', rule]], new Date('2030-01-01T00:01:05Z'))).resolves.toBeUndefined();
+  });
+});
