@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initialSchema from '../../migrations/20261203000000_initial_schema.js';
 import * as apiResources from '../../migrations/20261203230000_api_resources.js';
 import * as rateLimits from '../../migrations/20261203233000_rate_limits.js';
+import * as apiKeys from '../../migrations/20261203234600_api_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000000_initial_schema', initialSchema],
   ['20261203230000_api_resources', apiResources],
   ['20261203233000_rate_limits', rateLimits],
+  ['20261203234600_api_keys', apiKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

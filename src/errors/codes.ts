@@ -26,6 +26,8 @@ export const errors = {
   emailUnverified: () =>
     new AppError('account.email_unverified', 403, 'The email address must be verified before signing in.'),
   forbidden: () => new AppError('auth.forbidden', 403, 'Your role does not allow this action.'),
+  sessionRequired: () =>
+    new AppError('auth.session_required', 403, 'API keys are made and revoked through a session, never with a key.'),
   tenantSignupClosed: () =>
     new AppError('tenant.signup_closed', 403, 'Creating tenants needs the operator token on this server.'),
   signupDisabled: () => new AppError('environment.signup_disabled', 403, 'Sign-up is turned off for this environment.'),
@@ -35,6 +37,7 @@ export const errors = {
   environmentNotFound: () => new AppError('environment.not_found', 404, 'The environment does not exist.'),
   accountNotFound: () => new AppError('account.not_found', 404, 'The account does not exist.'),
   clientNotFound: () => new AppError('client.not_found', 404, 'The client does not exist.'),
+  apiKeyNotFound: () => new AppError('api_key.not_found', 404, 'The API key does not exist.'),
 
   // uniqueness and state
   identifierTaken: (field: 'email' | 'username' | 'phone', path = field) =>

@@ -7,9 +7,15 @@ export interface TenantActor {
   readonly tenantId: string;
   readonly accountId: string;
   readonly role: 'owner' | 'admin' | 'user';
-  readonly sessionId: string;
-  /** How the credential came: a cookie needs the origin and content-type checks on writes. */
-  readonly via: 'cookie';
+  /** The session, when `via` is `cookie`. */
+  readonly sessionId?: string | undefined;
+  /** The key, when `via` is `api_key`. */
+  readonly apiKeyId?: string | undefined;
+  /**
+   * How the credential came: a cookie needs the origin and content-type checks on writes; an API
+   * key (`Authorization: Bearer sump_…`) does not, and never manages keys.
+   */
+  readonly via: 'cookie' | 'api_key';
 }
 
 export interface AppState {

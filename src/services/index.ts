@@ -11,6 +11,7 @@ import { createMailService, type MailService } from './mail.js';
 import { createRateLimiter, type RateLimiter } from './rate-limits.js';
 import { checkAuthSecret } from './secret-check.js';
 import { createApiSessionsService, type ApiSessionsService } from './api-sessions.js';
+import { createApiKeysService, type ApiKeysService } from './api-keys.js';
 import { createClientsService, type ClientsService } from './clients.js';
 import { createApiResourcesService, type ApiResourcesService } from './api-resources.js';
 import { createEnvironmentAccountsService, type EnvironmentAccountsService } from './environment-accounts.js';
@@ -45,6 +46,7 @@ export interface Services {
   readonly health: { isDatabaseReachable(): Promise<boolean> };
   readonly metrics: Metrics;
   readonly apiSessions: ApiSessionsService;
+  readonly apiKeys: ApiKeysService;
   readonly tenants: TenantsService;
   readonly tenantAuth: TenantAuthService;
   readonly tenantAccounts: TenantAccountsService;
@@ -87,6 +89,7 @@ export function createServices(deps: ServiceDeps): Services {
     health,
     metrics,
     apiSessions,
+    apiKeys: createApiKeysService({ db }),
     tenants: createTenantsService({ config: deps.config, db, hasher, environments, apiSessions }),
     tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics, rateLimiter }),
     tenantAccounts: createTenantAccountsService({ db, hasher }),

@@ -14,7 +14,7 @@ import {
 } from '../db/queries/tenant-accounts.js';
 import { lockTenant, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
-import { MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
+import { isSelf, lowerRole, MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -85,7 +85,7 @@ export function createTenantAccountsService(deps: { db: Database; hasher: Passwo
 
   /** Self, or an account the actor outranks (an owner: any owner too). */
   function requireMayEdit(actor: Actor, target: TenantAccountRow): void {
-    if (target.id !== actor.accountId && !mayActOn(actor.role, target.role)) throw errors.forbidden();
+    if (!isSelf(actor, target.id) && !mayActOn(actor.role, target.role)) throw errors.forbidden();
   }
 
   /**
@@ -102,7 +102,8 @@ export function createTenantAccountsService(deps: { db: Database; hasher: Passwo
       if (!(await lockTenant(trx, tenant.id))) throw errors.tenantNotFound();
       const self = await findTenantAccountById(trx, scopeOf(tenant), actor.accountId);
       if (!self || self.disabled) throw errors.unauthenticated();
-      const current: Actor = { ...actor, role: self.role };
+      // Never above the actor's own role either: an API key stays within its role.
+      const current: Actor = { ...actor, role: lowerRole(actor.role, self.role) };
       const target = await findTarget(trx, tenant, accountId);
       return change(trx, current, target);
     });

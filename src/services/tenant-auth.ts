@@ -84,7 +84,7 @@ export function createTenantAuthService(deps: {
     if (!session) return undefined;
     const account = await findTenantAccountById(db, session, session.accountId);
     if (!account || account.disabled) return undefined;
-    const actor: Actor = { tenantId: account.tenantId, accountId: account.id, role: account.role };
+    const actor: Actor = { tenantId: account.tenantId, accountId: account.id, role: account.role, via: 'cookie' };
     return { actor, session };
   }
 

@@ -12,6 +12,7 @@ import {
   readSessionCookie,
   TENANT_SESSION_COOKIE,
 } from '../middleware/cookies.js';
+import { readApiKey } from '../middleware/auth.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin, isUnsafeMethod } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
@@ -54,9 +55,19 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
   const { config, services } = deps;
   const router = new Router<AppState>({ prefix: '/environments/:environmentId/accounts' });
 
+  const authenticateKey = async (key: string) => {
+    const actor = await services.apiKeys.authenticate(key);
+    return actor ? { actor } : undefined;
+  };
+
   /** 401 → ids' shape (400) → environment visible (404) → role or self (403). */
   async function authorize(ctx: AppContext, access: Access, withAccount: boolean) {
-    const tenant = await services.tenantAuth.authenticate(readSessionCookie(ctx, TENANT_SESSION_COOKIE));
+    // A tenant API key, else a tenant session cookie; a bearer that is no key may be the
+    // account's own environment session.
+    const key = readApiKey(ctx);
+    const tenant = key !== undefined
+      ? await authenticateKey(key)
+      : await services.tenantAuth.authenticate(readSessionCookie(ctx, TENANT_SESSION_COOKIE));
     const credential = tenant ? undefined : environmentCredential(ctx);
     if (!tenant && !credential) throw errors.unauthenticated();
     const { environmentId } = uuidParams(ctx.params, 'environmentId');
@@ -65,7 +76,7 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
     let caller: AccountCaller;
     let environment: EnvironmentRow;
     if (tenant) {
-      if (isUnsafeMethod(ctx.method)) assertCookieWriteOrigin(ctx, config);
+      if (tenant.actor.via === 'cookie' && isUnsafeMethod(ctx.method)) assertCookieWriteOrigin(ctx, config);
       caller = { kind: 'tenant', actor: tenant.actor };
       environment = await services.environments.findVisible(tenant.actor, environmentId);
       requireRole(tenant.actor, access.minimum);

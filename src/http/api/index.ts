@@ -5,6 +5,7 @@ import { koaApiCors } from '../middleware/cors.js';
 import { koaJsonBody } from '../middleware/json-body.js';
 import { koaProblemJson } from '../middleware/problem-json.js';
 import type { HttpDeps } from '../deps.js';
+import { createApiKeysRouter } from './api-keys.js';
 import { createClientsRouter } from './clients.js';
 import { createKeysRouter } from './keys.js';
 import { createResourcesRouter } from './resources.js';
@@ -45,6 +46,7 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createTenantsRouter(deps),
     createTenantAuthRouter(deps),
     createTenantAccountsRouter(deps),
+    createApiKeysRouter(deps),
     createEnvironmentsRouter(deps),
     createClientsRouter(deps),
     createKeysRouter(deps),
