@@ -26,6 +26,7 @@ export const errors = {
   emailUnverified: () =>
     new AppError('account.email_unverified', 403, 'The email address must be verified before signing in.'),
   forbidden: () => new AppError('auth.forbidden', 403, 'Your role does not allow this action.'),
+  invalidToken: () => new AppError('auth.invalid_token', 400, 'The link is not valid: it may have expired or been used already.'),
   sessionRequired: () =>
     new AppError('auth.session_required', 403, 'API keys are made and revoked through a session, never with a key.'),
   tenantSignupClosed: () =>

@@ -18,6 +18,7 @@ import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessi
 import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
 import { resolveSettings } from './environment-settings.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
+import { voidAllLinkTokens } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
@@ -155,6 +156,8 @@ export function createEnvironmentAuthService(deps: {
       return db.transaction(async (trx) => {
         await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
         await endEverySession(trx, scope, account.id);
+        // Any password change voids the account's pending links.
+        await voidAllLinkTokens(trx, { ...scope, accountType: 'environment_account', accountId: account.id });
         return apiSessions.issue(trx, {
           tenantId: environment.tenantId,
           accountType: 'environment_account',

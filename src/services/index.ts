@@ -20,6 +20,9 @@ import { createEnvironmentsService, type EnvironmentsService } from './environme
 import { createTenantAccountsService, type TenantAccountsService } from './tenant-accounts.js';
 import { createTenantAuthService, type TenantAuthService } from './tenant-auth.js';
 import { createTenantsService, type TenantsService } from './tenants.js';
+import { createLinkTokensService, type LinkTokensService } from './link-tokens.js';
+import { createMailTemplates } from './mail-templates.js';
+import { createPasswordLinksService, type PasswordLinksService } from './password-links.js';
 
 export interface ServiceDeps {
   readonly config: Config;
@@ -54,6 +57,8 @@ export interface Services {
   readonly environmentAuth: EnvironmentAuthService;
   readonly environmentAccounts: EnvironmentAccountsService;
   readonly clients: ClientsService;
+  readonly linkTokens: LinkTokensService;
+  readonly passwordLinks: PasswordLinksService;
   /** Stops start-up when AUTH_SECRET cannot decrypt what the database holds. */
   startupCheck(): Promise<void>;
 }
@@ -81,6 +86,17 @@ export function createServices(deps: ServiceDeps): Services {
   const environments = createEnvironmentsService({ db, signingKeys });
   const apiResources = createApiResourcesService({ db });
   const rateLimiter = createRateLimiter({ db });
+  const mail = createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger });
+  const linkTokens = createLinkTokensService();
+  const passwordLinks = createPasswordLinksService({
+    config: deps.config,
+    db,
+    hasher,
+    linkTokens,
+    mail,
+    templates: createMailTemplates(),
+    rateLimiter,
+  });
   return {
     hasher,
     boxes,
@@ -98,7 +114,9 @@ export function createServices(deps: ServiceDeps): Services {
     environmentAccounts: createEnvironmentAccountsService({ db, hasher }),
     apiResources,
     rateLimits: rateLimiter,
-    mail: createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger }),
+    mail,
+    linkTokens,
+    passwordLinks,
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     startupCheck,
   };

@@ -21,6 +21,7 @@ import {
   type IssuedSession,
   type RequestMeta,
 } from './api-sessions.js';
+import { voidAllLinkTokens } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
@@ -138,6 +139,8 @@ export function createTenantAuthService(deps: {
       return db.transaction(async (trx) => {
         if (!(await updateTenantAccount(trx, session, account.id, { passwordHash }))) throw errors.unauthenticated();
         await deleteApiSessionsOfAccount(trx, sessionOwner(session));
+        // Any password change voids the account's pending reset and set-password links.
+        await voidAllLinkTokens(trx, { ...sessionOwner(session), environmentId: null });
         return apiSessions.issue(trx, {
           tenantId: session.tenantId,
           accountType: 'tenant_account',

@@ -16,6 +16,7 @@ import { createHealthRouter } from './health.js';
 import { createTenantAccountsRouter } from './tenant-accounts.js';
 import { createTenantAuthRouter } from './tenant-auth.js';
 import { createTenantsRouter } from './tenants.js';
+import { createPasswordResetRouter } from './password-reset.js';
 
 const PREFIX = '/api/v1';
 
@@ -53,6 +54,7 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createResourcesRouter(deps),
     createEnvironmentAuthRouter(deps),
     createEnvironmentAccountsRouter(deps),
+    createPasswordResetRouter(deps),
   ]) {
     router.use(child.routes());
   }

@@ -1,0 +1,200 @@
+import type { Config } from '../config/config.js';
+import type { Database, Queryable } from '../db/database.js';
+import { deleteApiSessionsOfAccount } from '../db/queries/api-sessions.js';
+import {
+  findEnvironmentAccountByIdentifier,
+  lockEnvironmentAccount,
+  updateEnvironmentAccount,
+} from '../db/queries/environment-accounts.js';
+import type { EnvironmentRow } from '../db/queries/environments.js';
+import { findTenantAccountByIdentifier, findTenantAccountById, updateTenantAccount } from '../db/queries/tenant-accounts.js';
+import type { TenantRow } from '../db/queries/tenants.js';
+import { errors } from '../errors/codes.js';
+import type { RequestMeta } from './api-sessions.js';
+import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
+import { resolveSettings } from './environment-settings.js';
+import {
+  LINK_LIFETIME_SECONDS,
+  PASSWORD_PURPOSES,
+  type LinkTokenOwner,
+  type LinkTokenPlace,
+  type LinkTokensService,
+} from './link-tokens.js';
+import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
+import type { MailService } from './mail.js';
+import type { MailTemplate, MailTemplates } from './mail-templates.js';
+import type { PasswordHasher } from './passwords.js';
+import type { RateLimiter, RateLimitRule } from './rate-limits.js';
+
+/** Where a reset happens: a tenant (its tenant accounts) or an environment (its accounts). */
+export type PasswordPlace =
+  | { readonly kind: 'tenant'; readonly tenant: TenantRow }
+  | { readonly kind: 'environment'; readonly environment: EnvironmentRow };
+
+/** Whom a link mail goes to. */
+export interface LinkRecipient {
+  readonly owner: LinkTokenOwner;
+  readonly to: string;
+  readonly name: string;
+  /** The environment's display name, or the tenant's name. */
+  readonly brand: string;
+}
+
+export const FORGOT_PASSWORD_MESSAGE = 'If an account exists with this identifier, a reset link has been sent.';
+export const RESET_PASSWORD_MESSAGE = 'Password has been reset successfully. Please log in with your new password.';
+
+/** Forgot-password requests, per identifier and per address (a mail each: kept low). */
+export const FORGOT_PASSWORD_LIMITS = {
+  perIdentifier: { limit: 5, windowSeconds: 60 * 60 },
+  perAddress: { limit: 30, windowSeconds: 15 * 60 },
+} as const satisfies Record<string, RateLimitRule>;
+
+export interface PasswordLinksService {
+  /**
+   * Queues a reset mail for the account the lookup finds (enabled accounts only), in one
+   * transaction with its token. Answers nothing either way: the caller always says the same.
+   */
+  forgot(place: PasswordPlace, lookup: AccountLookup, meta: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+  /** Whether a reset or set-password token is live here (the page's GET: uses nothing up). */
+  isLive(place: PasswordPlace, token: unknown): Promise<boolean>;
+  /**
+   * Sets the password with a reset or set-password token: the token is used up, the account's
+   * other links voided, its API sessions (and, in an environment, its OIDC sessions, grants and
+   * tokens) ended, and a "password changed" notice queued — one transaction. A token that is
+   * not live here is a 400 `auth.invalid_token`.
+   */
+  reset(place: PasswordPlace, token: unknown, newPassword: string): Promise<void>;
+  /** In the caller's transaction: a set-password token (72 h) and its mail. */
+  sendSetPasswordLink(trx: Queryable, recipient: LinkRecipient): Promise<void>;
+}
+
+export function brandOfEnvironment(environment: EnvironmentRow): string {
+  return resolveSettings(environment.settings).branding.displayName ?? environment.name;
+}
+
+function placeOf(place: PasswordPlace): LinkTokenPlace {
+  return place.kind === 'tenant'
+    ? { tenantId: place.tenant.id, environmentId: null, accountType: 'tenant_account' }
+    : { tenantId: place.environment.tenantId, environmentId: place.environment.id, accountType: 'environment_account' };
+}
+
+export function createPasswordLinksService(deps: {
+  config: Pick<Config, 'publicUrl'>;
+  db: Database;
+  hasher: PasswordHasher;
+  linkTokens: LinkTokensService;
+  mail: MailService;
+  templates: MailTemplates;
+  rateLimiter: RateLimiter;
+}): PasswordLinksService {
+  const { db, hasher, linkTokens, mail, templates, rateLimiter } = deps;
+  const base = deps.config.publicUrl.replace(/\/+$/, '');
+
+  /** The reset page's link, from PUBLIC_URL only (never from the request's Host). */
+  function resetLink(owner: LinkTokenOwner, token: string): string {
+    const page =
+      owner.environmentId === null
+        ? `/tenants/${encodeURIComponent(owner.tenantId)}/reset-password`
+        : `/oidc/${encodeURIComponent(owner.environmentId)}/reset-password`;
+    return `${base}${page}?token=${encodeURIComponent(token)}`;
+  }
+
+  async function queueMail(trx: Queryable, recipient: LinkRecipient, template: MailTemplate, link?: string, validHours?: number) {
+    const rendered = templates.render(template, {
+      brand: recipient.brand,
+      name: recipient.name,
+      ...(link ? { link } : {}),
+      ...(validHours ? { validHours } : {}),
+    });
+    await mail.queue(trx, {
+      tenantId: recipient.owner.tenantId,
+      environmentId: recipient.owner.environmentId,
+      to: recipient.to,
+      ...rendered,
+    });
+  }
+
+  async function sendLink(trx: Queryable, recipient: LinkRecipient, purpose: 'reset_password' | 'set_password') {
+    const { token } = await linkTokens.issue(trx, recipient.owner, purpose);
+    const template = purpose === 'reset_password' ? 'reset-password' : 'set-password';
+    await queueMail(trx, recipient, template, resetLink(recipient.owner, token), LINK_LIFETIME_SECONDS[purpose] / 3600);
+  }
+
+  /** The enabled account the lookup finds here, as a mail recipient. */
+  async function findRecipient(trx: Queryable, place: PasswordPlace, lookup: AccountLookup): Promise<LinkRecipient | undefined> {
+    const identifier = toIdentifierLookup(lookup);
+    if (!canMatch(identifier)) return undefined;
+    if (place.kind === 'tenant') {
+      const account = await findTenantAccountByIdentifier(trx, { tenantId: place.tenant.id }, identifier);
+      if (!account || account.disabled) return undefined;
+      return {
+        owner: { tenantId: account.tenantId, environmentId: null, accountType: 'tenant_account', accountId: account.id },
+        to: account.email,
+        name: account.name,
+        brand: place.tenant.name,
+      };
+    }
+    const { environment } = place;
+    const scope = { tenantId: environment.tenantId, environmentId: environment.id };
+    const account = await findEnvironmentAccountByIdentifier(trx, scope, identifier);
+    if (!account || account.disabled) return undefined;
+    return {
+      owner: { ...scope, accountType: 'environment_account', accountId: account.id },
+      to: account.email,
+      name: account.name,
+      brand: brandOfEnvironment(environment),
+    };
+  }
+
+  return {
+    async forgot(place, lookup, meta) {
+      const where = placeOf(place);
+      const spot = where.environmentId ?? where.tenantId;
+      const identifier = toIdentifierLookup(lookup);
+      await rateLimiter.hit([
+        [`forgot-password:${spot}:${identifier.kind}:${identifier.value}`, FORGOT_PASSWORD_LIMITS.perIdentifier],
+        ...(meta.ipAddress
+          ? [[`forgot-password-address:${spot}:${meta.ipAddress}`, FORGOT_PASSWORD_LIMITS.perAddress] as const]
+          : []),
+      ]);
+      // The same shape of work either way (a lookup and a transaction), the mail only queued:
+      // no SMTP in the request, so the answer's timing does not tell accounts apart.
+      await db.transaction(async (trx) => {
+        const recipient = await findRecipient(trx, place, lookup);
+        if (recipient) await sendLink(trx, recipient, 'reset_password');
+      });
+    },
+    async isLive(place, token) {
+      return (await linkTokens.peek(db, placeOf(place), PASSWORD_PURPOSES, token)) !== undefined;
+    },
+    async reset(place, token, newPassword) {
+      if (place.kind === 'environment') assertPasswordPolicy(place.environment, newPassword, 'newPassword');
+      // Hashed before the transaction: no connection is held while argon2 runs.
+      const passwordHash = await hasher.hash(newPassword);
+      await db.transaction(async (trx) => {
+        const row = await linkTokens.consume(trx, placeOf(place), PASSWORD_PURPOSES, token);
+        if (!row) throw errors.invalidToken();
+        let recipient: LinkRecipient;
+        if (place.kind === 'tenant') {
+          const scope = { tenantId: place.tenant.id };
+          const account = await findTenantAccountById(trx, scope, row.accountId);
+          if (!account || account.disabled) throw errors.invalidToken();
+          await updateTenantAccount(trx, scope, account.id, { passwordHash });
+          await deleteApiSessionsOfAccount(trx, { tenantId: scope.tenantId, accountType: 'tenant_account', accountId: account.id });
+          recipient = { owner: row, to: account.email, name: account.name, brand: place.tenant.name };
+        } else {
+          const { environment } = place;
+          const scope = { tenantId: environment.tenantId, environmentId: environment.id };
+          const account = await lockEnvironmentAccount(trx, scope, row.accountId);
+          if (!account || account.disabled) throw errors.invalidToken();
+          await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
+          await endEverySession(trx, scope, account.id);
+          recipient = { owner: row, to: account.email, name: account.name, brand: brandOfEnvironment(environment) };
+        }
+        await linkTokens.voidAll(trx, row);
+        await queueMail(trx, recipient, 'password-changed');
+      });
+    },
+    sendSetPasswordLink: (trx, recipient) => sendLink(trx, recipient, 'set_password'),
+  };
+}
