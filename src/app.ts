@@ -11,6 +11,7 @@ import { koaSecurityHeaders } from './http/middleware/security-headers.js';
 import { createOpsRouter } from './http/ops.js';
 import { createOidcRouter } from './http/pages/index.js';
 import { createProviderPages } from './http/pages/provider-pages.js';
+import { createTenantPages } from './http/pages/tenant-pages.js';
 import { createViews } from './http/pages/views.js';
 import { koaPublicOrigin } from './http/middleware/public-origin.js';
 import type { Logger } from './logger.js';
@@ -59,6 +60,8 @@ export function createApp(deps: AppDeps): SumpApp {
   koa.use(api.routes()).use(api.allowedMethods());
   const ops = createOpsRouter(http);
   koa.use(ops.routes());
+  // The pages tenant accounts reach from a mail (/tenants/:tenantId/reset-password).
+  koa.use(createTenantPages({ ...http, views }));
   koa.use(createOidcRouter({ ...http, views }));
   // Anything no router answered: a problem+json 404.
   koa.use(koaProblemJson(deps.logger));

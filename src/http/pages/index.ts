@@ -10,6 +10,7 @@ import { createCsrf } from '../middleware/csrf.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
 import { createInteractionPages, PageError } from './interaction.js';
+import { createResetPasswordPage } from './reset-password.js';
 import { brandOf } from './page-context.js';
 import { setPageHeaders, type Views } from './views.js';
 
@@ -67,6 +68,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
   const { views, issuers, logger } = deps;
   const csrf = createCsrf({ secret: deps.config.authSecret, secure: deps.config.publicUrl.startsWith('https://') });
   const interaction = createInteractionPages({ views, csrf, services: deps.services });
+  const resetPage = createResetPasswordPage({ views, csrf, services: deps.services });
 
   async function route(ctx: Context, next: Next, issuers: IssuerRegistry): Promise<void> {
     const match = ISSUER_PATH.exec(ctx.path);
@@ -79,6 +81,21 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     const issuer = await issuers.get(environmentId.toLowerCase());
     if (!issuer) return notFoundPage(views, ctx);
     (ctx.state as { issuer?: Issuer }).issuer = issuer;
+
+    // The reset / set-password page a mail links to: GET shows the form, only the POST uses the token.
+    if (rest === '/reset-password') {
+      const target = {
+        place: { kind: 'environment' as const, environment: issuer.environment },
+        action: `${issuer.issuerPath}/reset-password`,
+        brand: brandOf(issuer),
+      };
+      if (ctx.method === 'GET') return resetPage.show(ctx, target);
+      if (ctx.method === 'POST') {
+        await formBody(ctx, async () => undefined);
+        return resetPage.submit(ctx, target);
+      }
+      return notFoundPage(views, ctx, issuer);
+    }
 
     const step = INTERACTION_PATH.exec(rest);
     if (step) {
