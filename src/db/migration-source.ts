@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import * as initialSchema from '../../migrations/20261203000000_initial_schema.js';
 import * as apiResources from '../../migrations/20261203230000_api_resources.js';
 import * as rateLimits from '../../migrations/20261203233000_rate_limits.js';
-import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
 import * as apiKeys from '../../migrations/20261203234600_api_keys.js';
+import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,8 +18,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000000_initial_schema', initialSchema],
   ['20261203230000_api_resources', apiResources],
   ['20261203233000_rate_limits', rateLimits],
-  ['20261203234700_link_tokens', linkTokens],
   ['20261203234600_api_keys', apiKeys],
+  ['20261203234700_link_tokens', linkTokens],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
