@@ -21,6 +21,7 @@ import { characterCount } from './account-fields.js';
 import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
 import { resolveSettings } from './environment-settings.js';
 import { normalizeIdentifier } from './normalize.js';
+import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
 
 /**
@@ -112,8 +113,12 @@ export function assertPasswordPolicy(environment: EnvironmentRow, password: stri
   }
 }
 
-export function createEnvironmentAccountsService(deps: { db: Database; hasher: PasswordHasher }): EnvironmentAccountsService {
-  const { db, hasher } = deps;
+export function createEnvironmentAccountsService(deps: {
+  db: Database;
+  hasher: PasswordHasher;
+  passwordLinks: Pick<PasswordLinksService, 'sendSetPasswordLink'>;
+}): EnvironmentAccountsService {
+  const { db, hasher, passwordLinks } = deps;
   const WRITE = { minimum: MANAGE, self: true } as const;
 
   /** Under the account's row lock: reads it (404), computes the changes, writes them. */
@@ -137,22 +142,33 @@ export function createEnvironmentAccountsService(deps: { db: Database; hasher: P
       authorizeAccountCaller({ kind: 'tenant', actor }, environment, '', { minimum: MANAGE, self: false });
       if (input.password !== undefined) assertPasswordPolicy(environment, input.password);
       if (input.customProperties) assertCustomPropertiesFit(input.customProperties, 'customProperties');
-      // Without a password the account has none for now; the set-password mail comes with the
-      // mail work (DESIGN.md: "without a password the account gets a set-password mail").
+      // Without a password the account gets a set-password link (72 hours) by mail, queued in
+      // the transaction that makes the account (DESIGN.md).
       const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
       // A taken email, username or phone, also by a racing request, is a 409 from the unique index.
-      return insertEnvironmentAccount(db, scopeOf(environment), {
-        name: input.name,
-        email: input.email,
-        emailNormalized: normalizeIdentifier(input.email),
-        emailVerified: input.emailVerified ?? false,
-        username: input.username,
-        usernameNormalized: normalizeIdentifier(input.username),
-        phone: input.phone ?? null,
-        avatarUrl: input.avatarUrl ?? null,
-        address: input.address ?? null,
-        customProperties: input.customProperties ?? {},
-        passwordHash,
+      return db.transaction(async (trx) => {
+        const account = await insertEnvironmentAccount(trx, scopeOf(environment), {
+          name: input.name,
+          email: input.email,
+          emailNormalized: normalizeIdentifier(input.email),
+          emailVerified: input.emailVerified ?? false,
+          username: input.username,
+          usernameNormalized: normalizeIdentifier(input.username),
+          phone: input.phone ?? null,
+          avatarUrl: input.avatarUrl ?? null,
+          address: input.address ?? null,
+          customProperties: input.customProperties ?? {},
+          passwordHash,
+        });
+        if (passwordHash === null) {
+          await passwordLinks.sendSetPasswordLink(trx, {
+            owner: { ...scopeOf(environment), accountType: 'environment_account', accountId: account.id },
+            to: account.email,
+            name: account.name,
+            brand: resolveSettings(environment.settings).branding.displayName ?? environment.name,
+          });
+        }
+        return account;
       });
     },
     async list(actor, environment, page) {

@@ -16,6 +16,7 @@ import { lockTenant, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import { isSelf, lowerRole, MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
 import { normalizeIdentifier } from './normalize.js';
+import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
 
 /**
@@ -73,8 +74,12 @@ export function mayActOn(actorRole: TenantRole, targetRole: TenantRole): boolean
   return RANK[actorRole] > RANK[targetRole] || (actorRole === 'owner' && targetRole === 'owner');
 }
 
-export function createTenantAccountsService(deps: { db: Database; hasher: PasswordHasher }): TenantAccountsService {
-  const { db, hasher } = deps;
+export function createTenantAccountsService(deps: {
+  db: Database;
+  hasher: PasswordHasher;
+  passwordLinks: Pick<PasswordLinksService, 'sendSetPasswordLink'>;
+}): TenantAccountsService {
+  const { db, hasher, passwordLinks } = deps;
   const scopeOf = (tenant: TenantRow) => ({ tenantId: tenant.id });
 
   async function findTarget(trx: Queryable, tenant: TenantRow, accountId: string): Promise<TenantAccountRow> {
@@ -142,19 +147,30 @@ export function createTenantAccountsService(deps: { db: Database; hasher: Passwo
       requireRole(actor, MANAGE);
       const role = input.role ?? 'user';
       if (!mayActOn(actor.role, role)) throw errors.forbidden();
-      // Without a password the account has none and cannot sign in yet: the set-password mail
-      // (DESIGN.md) comes with the mail work.
+      // Without a password the account has none and cannot sign in yet: it gets a set-password
+      // link (72 hours) by mail, queued in the transaction that makes the account.
       const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
-      return insertTenantAccount(db, scopeOf(tenant), {
-        name: input.name,
-        email: input.email,
-        emailNormalized: normalizeIdentifier(input.email),
-        username: input.username,
-        usernameNormalized: normalizeIdentifier(input.username),
-        phone: input.phone ?? null,
-        avatarUrl: input.avatarUrl ?? null,
-        role,
-        passwordHash,
+      return db.transaction(async (trx) => {
+        const account = await insertTenantAccount(trx, scopeOf(tenant), {
+          name: input.name,
+          email: input.email,
+          emailNormalized: normalizeIdentifier(input.email),
+          username: input.username,
+          usernameNormalized: normalizeIdentifier(input.username),
+          phone: input.phone ?? null,
+          avatarUrl: input.avatarUrl ?? null,
+          role,
+          passwordHash,
+        });
+        if (passwordHash === null) {
+          await passwordLinks.sendSetPasswordLink(trx, {
+            owner: { tenantId: tenant.id, environmentId: null, accountType: 'tenant_account', accountId: account.id },
+            to: account.email,
+            name: account.name,
+            brand: tenant.name,
+          });
+        }
+        return account;
       });
     },
     async updateProfile(actor, tenant, accountId, change) {
