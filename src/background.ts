@@ -1,5 +1,6 @@
 import type { Database } from './db/database.js';
 import { deleteExpiredApiSessions } from './db/queries/api-sessions.js';
+import { deleteExpiredLinkTokens } from './db/queries/link-tokens.js';
 import { deleteExpiredArtifacts } from './db/queries/oidc-artifacts.js';
 import { deleteExpiredRateLimitCounters } from './db/queries/rate-limits.js';
 import type { Logger } from './logger.js';
@@ -9,7 +10,7 @@ import type { Services } from './services/index.js';
 const CLEANUP_INTERVAL_MS = 60_000;
 const MAIL_INTERVAL_MS = 2_000;
 
-const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions, deleteExpiredRateLimitCounters];
+const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions, deleteExpiredRateLimitCounters, deleteExpiredLinkTokens];
 
 /** Deletes expired artefacts and API sessions in bounded batches until none is left. */
 export async function deleteExpiredRows(db: Database, now = new Date()): Promise<number> {

@@ -17,6 +17,7 @@ import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oid
 import { startSmtpServer } from '../helpers/smtp.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { deleteExpiredRows } from '../../src/background.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const FORGOT_ANSWER = { message: 'If an account exists with this identifier, a reset link has been sent.' };
@@ -163,6 +164,14 @@ describe('password reset', () => {
       const reset = await request(server.url).post(tenantAuth(tenant, '/reset-password')).send({ token, newPassword: 'some other passphrase' });
       expect(reset.status).toBe(400);
       expect(reset.body).toMatchObject({ code: 'auth.invalid_token' });
+    });
+
+    it('deletes expired links in the background clean-up', async () => {
+      const tenant = await createTenant(server);
+      await request(server.url).post(tenantAuth(tenant, '/forgot-password')).send({ email: tenant.email }).expect(200);
+      expect(await countRows(server.db, 'link_tokens', { tenant_id: tenant.tenantId })).toBe(1);
+      await deleteExpiredRows(server.db, new Date(Date.now() + 2 * 3600 * 1000));
+      expect(await countRows(server.db, 'link_tokens', { tenant_id: tenant.tenantId })).toBe(0);
     });
 
     it('rate-limits forgot-password per identifier', async () => {

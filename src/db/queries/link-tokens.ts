@@ -126,6 +126,6 @@ export async function consumeLinkToken(
 
 export async function deleteExpiredLinkTokens(db: Queryable, before: Date, batchSize = 1000): Promise<number> {
   return db('link_tokens')
-    .whereIn('id', db('link_tokens').select('id').where('expires_at', '<=', before).limit(batchSize))
+    .whereIn('token_hash', db('link_tokens').select('token_hash').where('expires_at', '<=', before).limit(batchSize))
     .delete();
 }
