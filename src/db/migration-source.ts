@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initialSchema from '../../migrations/20261203000000_initial_schema.js';
 import * as apiResources from '../../migrations/20261203230000_api_resources.js';
 import * as rateLimits from '../../migrations/20261203233000_rate_limits.js';
+import * as auditEvents from '../../migrations/20261203234500_audit_events.js';
 import * as apiKeys from '../../migrations/20261203234600_api_keys.js';
 import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
 
@@ -18,6 +19,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000000_initial_schema', initialSchema],
   ['20261203230000_api_resources', apiResources],
   ['20261203233000_rate_limits', rateLimits],
+  ['20261203234500_audit_events', auditEvents],
   ['20261203234600_api_keys', apiKeys],
   ['20261203234700_link_tokens', linkTokens],
 ];

@@ -10,6 +10,8 @@ export interface Actor {
   readonly via: 'cookie' | 'api_key';
   /** The key, when `via` is `api_key`. */
   readonly apiKeyId?: string | undefined;
+  /** Where the request came from, for the audit log (null when unknown). */
+  readonly ipAddress?: string | null | undefined;
 }
 
 const RANK: Readonly<Record<TenantRole, number>> = { owner: 3, admin: 2, user: 1 };

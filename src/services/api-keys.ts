@@ -13,6 +13,7 @@ import type { TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import { lowerRole, MANAGE, requireOwnTenant, requireRole, type Actor } from './access.js';
 import { randomToken, sha256Hex } from './crypto.js';
+import { byTenantAccount, record } from './audit.js';
 
 /** Every key starts so: a bearer value of this shape on the admin API is a key, not a session. */
 export const API_KEY_PREFIX = 'sump_';
@@ -75,6 +76,7 @@ export function createApiKeysService(deps: { db: Database }): ApiKeysService {
         createdBy: actor.accountId,
         expiresAt: input.expiresAt ?? null,
       });
+      await record(db, byTenantAccount(actor, 'api_key.created', { type: 'api_key', id: row.id }));
       return { row, key };
     },
     async list(actor, tenant, page) {
@@ -86,6 +88,7 @@ export function createApiKeysService(deps: { db: Database }): ApiKeysService {
       requireOwnTenant(actor, tenant.id);
       assertMayManage(actor);
       if (!(await deleteApiKey(db, scopeOf(tenant), keyId))) throw errors.apiKeyNotFound();
+      await record(db, byTenantAccount(actor, 'api_key.revoked', { type: 'api_key', id: keyId }));
     },
     async authenticate(key) {
       const row = await findApiKeyByHash(db, sha256Hex(key));

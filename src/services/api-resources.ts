@@ -13,6 +13,7 @@ import type { EnvironmentRow } from '../db/queries/environments.js';
 import type { EnvironmentScope } from '../db/scope.js';
 import type { FieldError } from '../errors/app-error.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record } from './audit.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
 
 export interface ApiResourceInput {
@@ -55,13 +56,17 @@ export function createApiResourcesService(deps: { db: Database }): ApiResourcesS
     async create(actor, environment, input) {
       const scope = scopeOf(actor, environment);
       requireRole(actor, MANAGE);
-      return insertApiResource(db, scope, {
-        identifier: input.identifier,
-        name: input.name,
-        scopes: input.scopes ?? [],
-        accessTokenFormat: input.accessTokenFormat ?? 'jwt',
-        accessTokenTtl: input.accessTokenTtl ?? null,
-        introspectors: input.introspectors ?? [],
+      return db.transaction(async (trx) => {
+        const resource = await insertApiResource(trx, scope, {
+          identifier: input.identifier,
+          name: input.name,
+          scopes: input.scopes ?? [],
+          accessTokenFormat: input.accessTokenFormat ?? 'jwt',
+          accessTokenTtl: input.accessTokenTtl ?? null,
+          introspectors: input.introspectors ?? [],
+        });
+        await record(trx, byTenantAccount(actor, 'resource.created', { type: 'resource', id: resource.id }));
+        return resource;
       });
     },
     async list(actor, environment, page) {
@@ -78,15 +83,18 @@ export function createApiResourcesService(deps: { db: Database }): ApiResourcesS
       const scope = scopeOf(actor, environment);
       requireRole(actor, MANAGE);
       const current = await find(scope, id);
-      const updated = await updateApiResource(db, scope, id, {
-        name: patch.name ?? current.name,
-        scopes: patch.scopes ?? current.scopes,
-        accessTokenFormat: patch.accessTokenFormat ?? current.accessTokenFormat,
-        accessTokenTtl: patch.accessTokenTtl === undefined ? current.accessTokenTtl : patch.accessTokenTtl,
-        introspectors: patch.introspectors ?? current.introspectors,
+      return db.transaction(async (trx) => {
+        const updated = await updateApiResource(trx, scope, id, {
+          name: patch.name ?? current.name,
+          scopes: patch.scopes ?? current.scopes,
+          accessTokenFormat: patch.accessTokenFormat ?? current.accessTokenFormat,
+          accessTokenTtl: patch.accessTokenTtl === undefined ? current.accessTokenTtl : patch.accessTokenTtl,
+          introspectors: patch.introspectors ?? current.introspectors,
+        });
+        if (!updated) throw errors.resourceNotFound();
+        await record(trx, byTenantAccount(actor, 'resource.updated', { type: 'resource', id }));
+        return updated;
       });
-      if (!updated) throw errors.resourceNotFound();
-      return updated;
     },
     async remove(actor, environment, id) {
       const scope = scopeOf(actor, environment);
@@ -95,6 +103,7 @@ export function createApiResourcesService(deps: { db: Database }): ApiResourcesS
       await db.transaction(async (trx) => {
         if (await isResourceAllowedToAnyClient(trx, scope, resource.identifier)) throw errors.resourceInUse();
         await deleteApiResource(trx, scope, id);
+        await record(trx, byTenantAccount(actor, 'resource.deleted', { type: 'resource', id }));
       });
     },
     async unknownResources(scope, identifiers) {

@@ -14,6 +14,7 @@ import { deleteArtifactsByClientId } from '../db/queries/oidc-artifacts.js';
 import type { EnvironmentRow } from '../db/queries/environments.js';
 import type { FieldError } from '../errors/app-error.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record } from './audit.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
 import type { ApiResourcesService } from './api-resources.js';
 import { clientRuleProblems, usesClientSecret, withClientDefaults, type ClientInput } from './client-rules.js';
@@ -117,10 +118,14 @@ export function createClientsService(deps: {
       ];
       if (problems.length > 0) throw errors.validation(problems);
       const clientSecret = usesClientSecret(settings.tokenEndpointAuthMethod) ? randomToken(32) : null;
-      const client = await insertClient(db, scopeOf(environment), {
-        ...settings,
-        clientId: randomToken(18),
-        secretEncrypted: clientSecret === null ? null : box.encrypt(clientSecret),
+      const client = await db.transaction(async (trx) => {
+        const inserted = await insertClient(trx, scopeOf(environment), {
+          ...settings,
+          clientId: randomToken(18),
+          secretEncrypted: clientSecret === null ? null : box.encrypt(clientSecret),
+        });
+        await record(trx, byTenantAccount(actor, 'client.created', { type: 'client', id: inserted.clientId }));
+        return inserted;
       });
       return { client, clientSecret };
     },
@@ -158,6 +163,7 @@ export function createClientsService(deps: {
         if (!updated) throw errors.clientNotFound();
         // Disabled: its codes, tokens and grants end now, and do not come back on enable.
         if (disabled && !current.disabled) await deleteArtifactsByClientId(trx, scope, clientId);
+        await record(trx, byTenantAccount(actor, 'client.updated', { type: 'client', id: clientId }));
         return updated;
       });
       return { client, clientSecret };
@@ -169,6 +175,7 @@ export function createClientsService(deps: {
       await db.transaction(async (trx) => {
         if (!(await deleteClient(trx, scope, clientId))) throw errors.clientNotFound();
         await deleteArtifactsByClientId(trx, scope, clientId);
+        await record(trx, byTenantAccount(actor, 'client.deleted', { type: 'client', id: clientId }));
       });
     },
     async rotateSecret(actor, environment, clientId) {
@@ -179,12 +186,16 @@ export function createClientsService(deps: {
       if (!current) throw errors.clientNotFound();
       if (!usesClientSecret(current.tokenEndpointAuthMethod)) throw errors.clientHasNoSecret();
       const clientSecret = randomToken(32);
-      const client = await updateClient(db, scope, clientId, {
-        ...patched(current, {}),
-        disabled: current.disabled,
-        secretEncrypted: box.encrypt(clientSecret),
+      const client = await db.transaction(async (trx) => {
+        const updated = await updateClient(trx, scope, clientId, {
+          ...patched(current, {}),
+          disabled: current.disabled,
+          secretEncrypted: box.encrypt(clientSecret),
+        });
+        if (!updated) throw errors.clientNotFound();
+        await record(trx, byTenantAccount(actor, 'client.secret_rotated', { type: 'client', id: clientId }));
+        return updated;
       });
-      if (!client) throw errors.clientNotFound();
       return { client, clientSecret };
     },
   };

@@ -16,6 +16,7 @@ import type { EnvironmentRow } from '../db/queries/environments.js';
 import { deleteArtifactsByAccountId } from '../db/queries/oidc-artifacts.js';
 import type { EnvironmentScope } from '../db/scope.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record, type AuditEvent } from './audit.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
 import { characterCount } from './account-fields.js';
 import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
@@ -30,7 +31,7 @@ import type { PasswordHasher } from './passwords.js';
  */
 export type AccountCaller =
   | { readonly kind: 'tenant'; readonly actor: Actor }
-  | { readonly kind: 'self'; readonly accountId: string; readonly sessionId: string };
+  | { readonly kind: 'self'; readonly accountId: string; readonly sessionId: string; readonly ipAddress?: string | null | undefined };
 
 export interface NewEnvironmentAccountInput {
   readonly name: string;
@@ -106,6 +107,19 @@ export async function endEverySession(trx: Queryable, scope: EnvironmentScope, a
   await deleteArtifactsByAccountId(trx, scope, accountId);
 }
 
+/** The audit event of a change to an environment account, by a tenant account or by itself. */
+export function accountEvent(caller: AccountCaller, environment: EnvironmentRow, accountId: string, action: string): AuditEvent {
+  const target = { type: 'environment_account', id: accountId };
+  if (caller.kind === 'tenant') return byTenantAccount(caller.actor, action, target);
+  return {
+    tenantId: environment.tenantId,
+    actor: { type: 'environment_account', id: caller.accountId },
+    action,
+    target,
+    ip: caller.ipAddress ?? null,
+  };
+}
+
 export function assertPasswordPolicy(environment: EnvironmentRow, password: string, field = 'password'): void {
   const { minLength } = resolveSettings(environment.settings).passwordPolicy;
   if (characterCount(password) < minLength) {
@@ -123,9 +137,11 @@ export function createEnvironmentAccountsService(deps: {
 
   /** Under the account's row lock: reads it (404), computes the changes, writes them. */
   function rewrite(
+    caller: AccountCaller,
     environment: EnvironmentRow,
     accountId: string,
     change: (current: EnvironmentAccountRow) => EnvironmentAccountChanges,
+    action = 'environment_account.updated',
   ): Promise<EnvironmentAccountRow> {
     const scope = scopeOf(environment);
     return db.transaction(async (trx) => {
@@ -133,6 +149,7 @@ export function createEnvironmentAccountsService(deps: {
       if (!current) throw errors.accountNotFound();
       const updated = await updateEnvironmentAccount(trx, scope, accountId, change(current));
       if (!updated) throw errors.accountNotFound();
+      await record(trx, accountEvent(caller, environment, accountId, action));
       return updated;
     });
   }
@@ -168,6 +185,7 @@ export function createEnvironmentAccountsService(deps: {
             brand: resolveSettings(environment.settings).branding.displayName ?? environment.name,
           });
         }
+        await record(trx, accountEvent({ kind: 'tenant', actor }, environment, account.id, 'environment_account.created'));
         return account;
       });
     },
@@ -190,7 +208,7 @@ export function createEnvironmentAccountsService(deps: {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
       if (caller.kind === 'self' && changes.emailVerified !== undefined) throw errors.forbidden();
       if (changes.customProperties) assertCustomPropertiesFit(changes.customProperties, 'customProperties');
-      return rewrite(environment, accountId, () => ({
+      return rewrite(caller, environment, accountId, () => ({
         ...(changes.name !== undefined ? { name: changes.name } : {}),
         ...(changes.avatarUrl !== undefined ? { avatarUrl: changes.avatarUrl } : {}),
         ...(changes.address !== undefined ? { address: changes.address } : {}),
@@ -202,7 +220,7 @@ export function createEnvironmentAccountsService(deps: {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
       const emailNormalized = normalizeIdentifier(email);
       // The verification mail to the new address and the notice to the old one come with the mail work.
-      return rewrite(environment, accountId, (current) => {
+      return rewrite(caller, environment, accountId, (current) => {
         if (current.email === email) return {};
         // The same address written differently (case, width) stays verified.
         if (normalizeIdentifier(current.email) === emailNormalized) return { email };
@@ -211,23 +229,35 @@ export function createEnvironmentAccountsService(deps: {
     },
     async changePhone(caller, environment, accountId, phone) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
-      return rewrite(environment, accountId, (current) => (current.phone === phone ? {} : { phone, phoneVerified: false }));
+      return rewrite(caller, environment, accountId, (current) => (current.phone === phone ? {} : { phone, phoneVerified: false }));
     },
     async changeUsername(caller, environment, accountId, username) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
-      return rewrite(environment, accountId, () => ({ username, usernameNormalized: normalizeIdentifier(username) }));
+      return rewrite(caller, environment, accountId, () => ({ username, usernameNormalized: normalizeIdentifier(username) }));
     },
     async setCustomProperties(caller, environment, accountId, properties) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
-      return rewrite(environment, accountId, (current) => {
-        const merged = mergeCustomProperties(current.customProperties, properties);
-        assertCustomPropertiesFit(merged, '(body)');
-        return { customProperties: merged };
-      });
+      return rewrite(
+        caller,
+        environment,
+        accountId,
+        (current) => {
+          const merged = mergeCustomProperties(current.customProperties, properties);
+          assertCustomPropertiesFit(merged, '(body)');
+          return { customProperties: merged };
+        },
+        'environment_account.custom_property_set',
+      );
     },
     async deleteCustomProperty(caller, environment, accountId, key) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
-      return rewrite(environment, accountId, (current) => ({ customProperties: withoutCustomProperty(current.customProperties, key) }));
+      return rewrite(
+        caller,
+        environment,
+        accountId,
+        (current) => ({ customProperties: withoutCustomProperty(current.customProperties, key) }),
+        'environment_account.custom_property_removed',
+      );
     },
     async setDisabled(actor, environment, accountId, disabled) {
       authorizeAccountCaller({ kind: 'tenant', actor }, environment, accountId, { minimum: MANAGE, self: false });
@@ -237,9 +267,15 @@ export function createEnvironmentAccountsService(deps: {
         if (!current) throw errors.accountNotFound();
         // Disabling again still ends whatever the account holds.
         if (disabled) await endEverySession(trx, scope, accountId);
-        if (current.disabled === disabled) return current;
+        const action = disabled ? 'environment_account.disabled' : 'environment_account.enabled';
+        if (current.disabled === disabled) {
+          // Disabling again still ended its sessions: that is a change worth recording.
+          if (disabled) await record(trx, accountEvent({ kind: 'tenant', actor }, environment, accountId, action));
+          return current;
+        }
         const updated = await updateEnvironmentAccount(trx, scope, accountId, { disabled });
         if (!updated) throw errors.accountNotFound();
+        await record(trx, accountEvent({ kind: 'tenant', actor }, environment, accountId, action));
         return updated;
       });
     },
@@ -249,6 +285,7 @@ export function createEnvironmentAccountsService(deps: {
       await db.transaction(async (trx) => {
         if (!(await deleteEnvironmentAccount(trx, scope, accountId))) throw errors.accountNotFound();
         await endEverySession(trx, scope, accountId);
+        await record(trx, accountEvent(caller, environment, accountId, 'environment_account.deleted'));
       });
     },
   };

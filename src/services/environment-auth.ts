@@ -17,6 +17,7 @@ import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
 import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
 import { resolveSettings } from './environment-settings.js';
+import { record, selfEvent } from './audit.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
 import { voidAllLinkTokens } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
@@ -60,7 +61,7 @@ export interface EnvironmentAuthService extends EnvironmentSignup {
     page: { limit: number; after?: ApiSessionPosition | undefined },
   ): Promise<{ rows: ApiSessionRow[]; next: ApiSessionPosition | undefined }>;
   /** Ends every API session of the account; answers how many. */
-  logoutAll(environment: EnvironmentRow, session: ApiSessionRow): Promise<number>;
+  logoutAll(environment: EnvironmentRow, session: ApiSessionRow, meta?: RequestMeta): Promise<number>;
 }
 
 export interface AuthenticateInput {
@@ -158,6 +159,7 @@ export function createEnvironmentAuthService(deps: {
         await endEverySession(trx, scope, account.id);
         // Any password change voids the account's pending links.
         await voidAllLinkTokens(trx, { ...scope, accountType: 'environment_account', accountId: account.id });
+        await record(trx, selfEvent(environment.tenantId, { type: 'environment_account', id: account.id }, 'environment_account.password_changed', meta.ipAddress));
         return apiSessions.issue(trx, {
           tenantId: environment.tenantId,
           accountType: 'environment_account',
@@ -177,11 +179,13 @@ export function createEnvironmentAuthService(deps: {
         { limit: page.limit, after: page.after, now, activeSince: new Date(now.getTime() - idleSeconds * 1000) },
       );
     },
-    logoutAll: (environment, session) =>
-      deleteApiSessionsOfAccount(db, {
-        tenantId: environment.tenantId,
-        accountType: 'environment_account',
-        accountId: session.accountId,
+    logoutAll: (environment, session, meta) =>
+      db.transaction(async (trx) => {
+        const owner = { tenantId: environment.tenantId, accountType: 'environment_account' as const, accountId: session.accountId };
+        const revoked = await deleteApiSessionsOfAccount(trx, owner);
+        const account = { type: 'environment_account' as const, id: session.accountId };
+        await record(trx, selfEvent(environment.tenantId, account, 'session.logout_all', meta?.ipAddress ?? null));
+        return revoked;
       }),
     async logout(environment, token) {
       const session = await apiSessions.peek(token);

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { EnvironmentRow } from '../db/queries/environments.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record } from './audit.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
 import { resolveSettings } from './environment-settings.js';
 import type { PublishedKey, SigningKeysService } from './signing-keys.js';
@@ -33,6 +34,8 @@ export function createEnvironmentKeysService(deps: { db: Database; signingKeys: 
       // What a signing key signs today: ID tokens (JWT access tokens come with resources).
       const { tokens } = resolveSettings(environment.settings);
       await signingKeys.rotateNow(db, scope, Math.max(tokens.idTokenTtl, tokens.accessTokenTtl) + CLOCK_SKEW_SECONDS);
+      // rotateNow runs its own transaction (it generates the keys inside it): recorded once it held.
+      await record(db, byTenantAccount(actor, 'keys.rotated', { type: 'environment', id: environment.id }));
       return signingKeys.list(db, scope);
     },
   };

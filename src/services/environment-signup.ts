@@ -11,6 +11,7 @@ import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
 import { characterCount } from './account-fields.js';
 import { resolveSettings } from './environment-settings.js';
+import { record, selfEvent } from './audit.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -96,6 +97,8 @@ export function createEnvironmentSignup(deps: {
           customProperties: {},
           passwordHash,
         });
+        // Nobody is signed in: the new account acts on itself.
+        await record(trx, selfEvent(environment.tenantId, { type: 'environment_account', id: account.id }, 'environment_account.created', meta.ipAddress));
         const issued = settings.emailVerification.required
           ? null
           : await apiSessions.issue(trx, {

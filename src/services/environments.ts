@@ -12,6 +12,7 @@ import {
   type EnvironmentRow,
 } from '../db/queries/environments.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record } from './audit.js';
 import { MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
 import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
 import { environmentSettingsSchema, type StoredEnvironmentSettings } from './environment-settings.js';
@@ -77,7 +78,12 @@ export function createEnvironmentsService(deps: { db: Database; signingKeys: Sig
   }
 
   /** Read, change and write the environment's row under its lock, so concurrent edits both hold. */
-  function rewrite(environment: EnvironmentRow, change: (current: EnvironmentRow) => EnvironmentChangesInput) {
+  function rewrite(
+    actor: Actor,
+    action: string,
+    environment: EnvironmentRow,
+    change: (current: EnvironmentRow) => EnvironmentChangesInput,
+  ) {
     const scope = { tenantId: environment.tenantId, environmentId: environment.id };
     return db.transaction(async (trx) => {
       const current = await lockEnvironment(trx, scope);
@@ -89,6 +95,7 @@ export function createEnvironmentsService(deps: { db: Database; signingKeys: Sig
         settings: changes.settings,
       });
       if (!updated) throw errors.environmentNotFound();
+      await record(trx, byTenantAccount(actor, action, { type: 'environment', id: environment.id }));
       return updated;
     });
   }
@@ -111,7 +118,11 @@ export function createEnvironmentsService(deps: { db: Database; signingKeys: Sig
       requireOwnTenant(actor, tenantId);
       requireRole(actor, MANAGE);
       if (input.customProperties) assertCustomPropertiesFit(input.customProperties, 'customProperties');
-      return db.transaction((trx) => insertWithKeys(trx, tenantId, input));
+      return db.transaction(async (trx) => {
+        const environment = await insertWithKeys(trx, tenantId, input);
+        await record(trx, byTenantAccount(actor, 'environment.created', { type: 'environment', id: environment.id }));
+        return environment;
+      });
     },
     async list(actor, tenantId, page) {
       requireOwnTenant(actor, tenantId);
@@ -121,7 +132,7 @@ export function createEnvironmentsService(deps: { db: Database; signingKeys: Sig
     async update(actor, environment, changes) {
       assertManaged(actor, environment);
       if (changes.customProperties) assertCustomPropertiesFit(changes.customProperties, 'customProperties');
-      return rewrite(environment, (current) => ({
+      return rewrite(actor, 'environment.updated', environment, (current) => ({
         name: changes.name,
         customProperties: changes.customProperties,
         settings: changes.settings ? mergeSettings(current.settings, changes.settings) : undefined,
@@ -134,11 +145,12 @@ export function createEnvironmentsService(deps: { db: Database; signingKeys: Sig
         // API sessions name their environment without a foreign key: they go here, the rest by cascade.
         await deleteApiSessionsOfEnvironment(trx, scope);
         if (!(await deleteEnvironment(trx, scope))) throw errors.environmentNotFound();
+        await record(trx, byTenantAccount(actor, 'environment.deleted', { type: 'environment', id: environment.id }));
       });
     },
     async setCustomProperties(actor, environment, properties) {
       assertManaged(actor, environment);
-      return rewrite(environment, (current) => {
+      return rewrite(actor, 'environment.custom_property_set', environment, (current) => {
         const merged = mergeCustomProperties(current.customProperties, properties);
         assertCustomPropertiesFit(merged, '(body)');
         return { customProperties: merged };
@@ -146,7 +158,9 @@ export function createEnvironmentsService(deps: { db: Database; signingKeys: Sig
     },
     async deleteCustomProperty(actor, environment, key) {
       assertManaged(actor, environment);
-      return rewrite(environment, (current) => ({ customProperties: withoutCustomProperty(current.customProperties, key) }));
+      return rewrite(actor, 'environment.custom_property_removed', environment, (current) => ({
+        customProperties: withoutCustomProperty(current.customProperties, key),
+      }));
     },
     insertWithKeys,
   };

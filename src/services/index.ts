@@ -23,6 +23,7 @@ import { createTenantsService, type TenantsService } from './tenants.js';
 import { createLinkTokensService, type LinkTokensService } from './link-tokens.js';
 import { createMailTemplates } from './mail-templates.js';
 import { createPasswordLinksService, type PasswordLinksService } from './password-links.js';
+import { createAuditService, type AuditService } from './audit.js';
 
 export interface ServiceDeps {
   readonly config: Config;
@@ -59,6 +60,7 @@ export interface Services {
   readonly clients: ClientsService;
   readonly linkTokens: LinkTokensService;
   readonly passwordLinks: PasswordLinksService;
+  readonly audit: AuditService;
   /** Stops start-up when AUTH_SECRET cannot decrypt what the database holds. */
   startupCheck(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export function createServices(deps: ServiceDeps): Services {
     linkTokens,
     passwordLinks,
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
+    audit: createAuditService({ db }),
     startupCheck,
   };
 }

@@ -10,6 +10,7 @@ import type { EnvironmentRow } from '../db/queries/environments.js';
 import { findTenantAccountByIdentifier, findTenantAccountById, updateTenantAccount } from '../db/queries/tenant-accounts.js';
 import type { TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
+import { record } from './audit.js';
 import type { RequestMeta } from './api-sessions.js';
 import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
 import { resolveSettings } from './environment-settings.js';
@@ -63,7 +64,7 @@ export interface PasswordLinksService {
    * tokens) ended, and a "password changed" notice queued — one transaction. A token that is
    * not live here is a 400 `auth.invalid_token`.
    */
-  reset(place: PasswordPlace, token: unknown, newPassword: string): Promise<void>;
+  reset(place: PasswordPlace, token: unknown, newPassword: string, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
   /** In the caller's transaction: a set-password token (72 h) and its mail. */
   sendSetPasswordLink(trx: Queryable, recipient: LinkRecipient): Promise<void>;
 }
@@ -167,7 +168,10 @@ export function createPasswordLinksService(deps: {
     async isLive(place, token) {
       return (await linkTokens.peek(db, placeOf(place), PASSWORD_PURPOSES, token)) !== undefined;
     },
-    async reset(place, token, newPassword) {
+    async reset(place, token, newPassword, meta) {
+      // Nobody is signed in: whoever holds the link acts, anonymously, on the account.
+      const anonymous = { type: 'anonymous' as const, id: null };
+      const ip = meta?.ipAddress ?? null;
       if (place.kind === 'environment') assertPasswordPolicy(place.environment, newPassword, 'newPassword');
       // Hashed before the transaction: no connection is held while argon2 runs.
       const passwordHash = await hasher.hash(newPassword);
@@ -181,6 +185,8 @@ export function createPasswordLinksService(deps: {
           if (!account || account.disabled) throw errors.invalidToken();
           await updateTenantAccount(trx, scope, account.id, { passwordHash });
           await deleteApiSessionsOfAccount(trx, { tenantId: scope.tenantId, accountType: 'tenant_account', accountId: account.id });
+          const target = { type: 'tenant_account', id: account.id };
+          await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'tenant_account.password_reset', target, ip });
           recipient = { owner: row, to: account.email, name: account.name, brand: place.tenant.name };
         } else {
           const { environment } = place;
@@ -189,6 +195,8 @@ export function createPasswordLinksService(deps: {
           if (!account || account.disabled) throw errors.invalidToken();
           await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
           await endEverySession(trx, scope, account.id);
+          const target = { type: 'environment_account', id: account.id };
+          await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'environment_account.password_reset', target, ip });
           recipient = { owner: row, to: account.email, name: account.name, brand: brandOfEnvironment(environment) };
         }
         await linkTokens.voidAll(trx, row);

@@ -14,6 +14,7 @@ import {
 } from '../db/queries/tenant-accounts.js';
 import { lockTenant, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record } from './audit.js';
 import { isSelf, lowerRole, MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
@@ -125,11 +126,22 @@ export function createTenantAccountsService(deps: {
     accountId: target.id,
   });
 
-  async function update(trx: Queryable, tenant: TenantRow, accountId: string, changes: TenantAccountChanges) {
+  /** Writes the changes and records `action` by the actor, in one transaction when given one. */
+  async function update(
+    trx: Queryable,
+    actor: Actor,
+    action: string,
+    tenant: TenantRow,
+    accountId: string,
+    changes: TenantAccountChanges,
+  ) {
     const updated = await updateTenantAccount(trx, scopeOf(tenant), accountId, changes);
     if (!updated) throw errors.accountNotFound();
+    await record(trx, byTenantAccount(actor, action, { type: 'tenant_account', id: accountId }));
     return updated;
   }
+
+  const inTransaction = <T>(work: (trx: Queryable) => Promise<T>): Promise<T> => db.transaction((trx) => work(trx));
 
   return {
     async list(actor, tenant, page) {
@@ -170,6 +182,7 @@ export function createTenantAccountsService(deps: {
             brand: tenant.name,
           });
         }
+        await record(trx, byTenantAccount(actor, 'tenant_account.created', { type: 'tenant_account', id: account.id }));
         return account;
       });
     },
@@ -177,7 +190,9 @@ export function createTenantAccountsService(deps: {
       requireOwnTenant(actor, tenant.id);
       requireRole(actor, READ);
       requireMayEdit(actor, await findTarget(db, tenant, accountId));
-      return update(db, tenant, accountId, { name: change.name, avatarUrl: change.avatarUrl });
+      return inTransaction((trx) =>
+        update(trx, actor, 'tenant_account.updated', tenant, accountId, { name: change.name, avatarUrl: change.avatarUrl }),
+      );
     },
     async changeIdentifier(actor, tenant, accountId, change) {
       requireOwnTenant(actor, tenant.id);
@@ -188,7 +203,7 @@ export function createTenantAccountsService(deps: {
       else if ('username' in change) {
         changes = { username: { username: change.username, usernameNormalized: normalizeIdentifier(change.username) } };
       } else changes = { phone: change.phone };
-      return update(db, tenant, accountId, changes);
+      return inTransaction((trx) => update(trx, actor, 'tenant_account.updated', tenant, accountId, changes));
     },
     async setDisabled(actor, tenant, accountId, disabled) {
       requireOwnTenant(actor, tenant.id);
@@ -199,7 +214,7 @@ export function createTenantAccountsService(deps: {
           await assertNotLastOwner(trx, tenant, target);
           await deleteApiSessionsOfAccount(trx, sessionsOf(target));
         }
-        return update(trx, tenant, accountId, { disabled });
+        return update(trx, current, disabled ? 'tenant_account.disabled' : 'tenant_account.enabled', tenant, accountId, { disabled });
       });
     },
     async changeRole(actor, tenant, accountId, role) {
@@ -208,7 +223,7 @@ export function createTenantAccountsService(deps: {
       return withOwnersLocked(actor, tenant, accountId, async (trx, current, target) => {
         if (!mayActOn(current.role, target.role) || !mayActOn(current.role, role)) throw errors.forbidden();
         if (role !== 'owner') await assertNotLastOwner(trx, tenant, target);
-        return update(trx, tenant, accountId, { role });
+        return update(trx, current, 'tenant_account.role_changed', tenant, accountId, { role });
       });
     },
     async remove(actor, tenant, accountId) {
@@ -219,6 +234,7 @@ export function createTenantAccountsService(deps: {
         await assertNotLastOwner(trx, tenant, target);
         await deleteApiSessionsOfAccount(trx, sessionsOf(target));
         if (!(await deleteTenantAccount(trx, scopeOf(tenant), accountId))) throw errors.accountNotFound();
+        await record(trx, byTenantAccount(current, 'tenant_account.deleted', { type: 'tenant_account', id: accountId }));
       });
     },
   };

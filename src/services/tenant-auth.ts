@@ -14,6 +14,7 @@ import {
 import { findTenantById, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import type { Actor } from './access.js';
+import { record, selfEvent } from './audit.js';
 import {
   TENANT_SESSION_IDLE_SECONDS,
   TENANT_SESSION_LIFETIME_SECONDS,
@@ -58,7 +59,7 @@ export interface TenantAuthService {
     page: { limit: number; after?: ApiSessionPosition | undefined },
   ): Promise<{ rows: ApiSessionRow[]; next: ApiSessionPosition | undefined }>;
   /** Ends every session of the session's account, this one included; answers how many. */
-  logoutAll(session: ApiSessionRow): Promise<number>;
+  logoutAll(session: ApiSessionRow, meta?: RequestMeta): Promise<number>;
 }
 
 const sessionOwner = (session: ApiSessionRow) => ({
@@ -117,6 +118,7 @@ export function createTenantAuthService(deps: {
         lifetimeSeconds: TENANT_SESSION_LIFETIME_SECONDS,
         meta,
       });
+      await record(db, selfEvent(tenantId, { type: 'tenant_account', id: account.id }, 'tenant_account.signed_in', meta.ipAddress));
       metrics.logins.inc({ kind: 'tenant', outcome: 'success' });
       return { account, issued };
     },
@@ -141,6 +143,7 @@ export function createTenantAuthService(deps: {
         await deleteApiSessionsOfAccount(trx, sessionOwner(session));
         // Any password change voids the account's pending reset and set-password links.
         await voidAllLinkTokens(trx, { ...sessionOwner(session), environmentId: null });
+        await record(trx, selfEvent(session.tenantId, { type: 'tenant_account', id: account.id }, 'tenant_account.password_changed', meta.ipAddress));
         return apiSessions.issue(trx, {
           tenantId: session.tenantId,
           accountType: 'tenant_account',
@@ -159,6 +162,11 @@ export function createTenantAuthService(deps: {
         activeSince: new Date(now.getTime() - TENANT_SESSION_IDLE_SECONDS * 1000),
       });
     },
-    logoutAll: (session) => deleteApiSessionsOfAccount(db, sessionOwner(session)),
+    logoutAll: (session, meta) =>
+      db.transaction(async (trx) => {
+        const revoked = await deleteApiSessionsOfAccount(trx, sessionOwner(session));
+        await record(trx, selfEvent(session.tenantId, { type: 'tenant_account', id: session.accountId }, 'session.logout_all', meta?.ipAddress ?? null));
+        return revoked;
+      }),
   };
 }

@@ -16,6 +16,7 @@ import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty
 import { TENANT_SESSION_LIFETIME_SECONDS, type ApiSessionsService, type IssuedSession, type RequestMeta } from './api-sessions.js';
 import type { EnvironmentsService, NewEnvironmentInput } from './environments.js';
 import { errors } from '../errors/codes.js';
+import { byTenantAccount, record } from './audit.js';
 import { constantTimeEqual, sha256Hex } from './crypto.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './passwords.js';
@@ -105,7 +106,9 @@ export function createTenantsService(deps: {
 
   /** Read, change and write customProperties with the tenant's row locked: no merge is lost. */
   async function changeCustomProperties(
+    actor: Actor,
     tenantId: string,
+    action: string,
     change: (existing: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<TenantWithEnvironments> {
     const updated = await db.transaction(async (trx) => {
@@ -113,7 +116,9 @@ export function createTenantsService(deps: {
       if (!locked) throw errors.tenantNotFound();
       const customProperties = change(locked.customProperties);
       assertCustomPropertiesFit(customProperties, 'customProperties');
-      return updateTenant(trx, tenantId, { customProperties });
+      const row = await updateTenant(trx, tenantId, { customProperties });
+      if (row) await record(trx, byTenantAccount(actor, action, { type: 'tenant', id: tenantId }));
+      return row;
     });
     if (!updated) throw errors.tenantNotFound();
     return withEnvironments(updated);
@@ -163,6 +168,14 @@ export function createTenantsService(deps: {
           lifetimeSeconds: TENANT_SESSION_LIFETIME_SECONDS,
           meta,
         });
+        // Nobody is signed in yet: the new owner is the one who acts.
+        await record(trx, {
+          tenantId: tenant.id,
+          actor: { type: 'tenant_account', id: owner.id },
+          action: 'tenant.created',
+          target: { type: 'tenant', id: tenant.id },
+          ip: meta.ipAddress,
+        });
         return { tenant, owner, environment, issued };
       });
     },
@@ -178,25 +191,35 @@ export function createTenantsService(deps: {
       assertOwn(actor, tenant);
       requireRole(actor, MANAGE);
       if (changes.customProperties !== undefined) assertCustomPropertiesFit(changes.customProperties, 'customProperties');
-      const updated = await updateTenant(db, tenant.id, changes);
-      if (!updated) throw errors.tenantNotFound();
+      const updated = await db.transaction(async (trx) => {
+        const row = await updateTenant(trx, tenant.id, changes);
+        if (!row) throw errors.tenantNotFound();
+        await record(trx, byTenantAccount(actor, 'tenant.updated', { type: 'tenant', id: tenant.id }));
+        return row;
+      });
       return withEnvironments(updated);
     },
     async setCustomProperties(actor, tenant, properties) {
       assertOwn(actor, tenant);
       requireRole(actor, MANAGE);
-      return changeCustomProperties(tenant.id, (existing) => mergeCustomProperties(existing, properties));
+      return changeCustomProperties(actor, tenant.id, 'tenant.custom_property_set', (existing) =>
+        mergeCustomProperties(existing, properties),
+      );
     },
     async deleteCustomProperty(actor, tenant, key) {
       assertOwn(actor, tenant);
       requireRole(actor, MANAGE);
-      return changeCustomProperties(tenant.id, (existing) => withoutCustomProperty(existing, key));
+      return changeCustomProperties(actor, tenant.id, 'tenant.custom_property_removed', (existing) =>
+        withoutCustomProperty(existing, key),
+      );
     },
     async remove(actor, tenant) {
       assertOwn(actor, tenant);
       requireRole(actor, 'owner');
       return db.transaction(async (trx) => {
         const environmentIds = (await findEnvironmentsOfTenant(trx, tenant.id)).map((environment) => environment.id);
+        // No `tenant.deleted` event is kept: the audit log is the tenant's data and goes with it
+        // (audit_events cascades on the tenant), so nothing of a deleted tenant remains.
         if (!(await deleteTenant(trx, tenant.id))) throw errors.tenantNotFound();
         return { environmentIds };
       });

@@ -30,7 +30,7 @@ import {
   setCustomPropertyBody,
 } from './environment-schemas.js';
 import { decodeCursor, encodeCursor } from './pagination.js';
-import { uuidParams } from './params.js';
+import { requestMeta, uuidParams } from './params.js';
 
 const accountCursor = z.strictObject({
   createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
@@ -77,7 +77,7 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
     let environment: EnvironmentRow;
     if (tenant) {
       if (tenant.actor.via === 'cookie' && isUnsafeMethod(ctx.method)) assertCookieWriteOrigin(ctx, config);
-      caller = { kind: 'tenant', actor: tenant.actor };
+      caller = { kind: 'tenant', actor: { ...tenant.actor, ipAddress: requestMeta(ctx).ipAddress } };
       environment = await services.environments.findVisible(tenant.actor, environmentId);
       requireRole(tenant.actor, access.minimum);
     } else {
@@ -87,7 +87,7 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
       const session = await services.environmentAuth.currentSession(found, credential.token);
       if (credential.via === 'cookie' && isUnsafeMethod(ctx.method)) assertCookieWriteOrigin(ctx, config);
       environment = found;
-      caller = { kind: 'self', accountId: session.accountId, sessionId: session.id };
+      caller = { kind: 'self', accountId: session.accountId, sessionId: session.id, ipAddress: requestMeta(ctx).ipAddress };
       if (!access.self || session.accountId !== accountId) throw errors.forbidden();
     }
     return { caller, environment, accountId };

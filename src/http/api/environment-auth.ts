@@ -108,7 +108,7 @@ export function createEnvironmentAuthRouter(deps: HttpDeps): Router<AppState> {
 
   router.post('/logout-all', async (ctx) => {
     const { environment, session } = await currentSessionOf(ctx);
-    const revoked = await services.environmentAuth.logoutAll(environment, session);
+    const revoked = await services.environmentAuth.logoutAll(environment, session, requestMeta(ctx));
     clearSessionCookie(ctx, config, ENVIRONMENT_SESSION_COOKIE);
     ctx.body = { revoked };
   });

@@ -17,6 +17,7 @@ import { createTenantAccountsRouter } from './tenant-accounts.js';
 import { createTenantAuthRouter } from './tenant-auth.js';
 import { createTenantsRouter } from './tenants.js';
 import { createPasswordResetRouter } from './password-reset.js';
+import { createAuditEventsRouter } from './audit-events.js';
 
 const PREFIX = '/api/v1';
 
@@ -55,6 +56,7 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createEnvironmentAuthRouter(deps),
     createEnvironmentAccountsRouter(deps),
     createPasswordResetRouter(deps),
+    createAuditEventsRouter(deps),
   ]) {
     router.use(child.routes());
   }

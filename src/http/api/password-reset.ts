@@ -76,7 +76,7 @@ export function createPasswordResetRouter(deps: HttpDeps): Router<AppState> {
     router.post(`${prefix}/reset-password`, async (ctx) => {
       const place = await placeOf(ctx.params);
       const body = parseWith(resetPasswordBody, readJsonBody(ctx));
-      await services.passwordLinks.reset(place, body.token, body.newPassword);
+      await services.passwordLinks.reset(place, body.token, body.newPassword, requestMeta(ctx));
       ctx.body = { success: true, message: RESET_PASSWORD_MESSAGE };
     });
   }

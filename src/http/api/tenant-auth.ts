@@ -77,7 +77,7 @@ export function createTenantAuthRouter(deps: HttpDeps): Router<AppState> {
 
   router.post('/logout-all', async (ctx) => {
     const session = await sessionOf(ctx);
-    const revoked = await services.tenantAuth.logoutAll(session);
+    const revoked = await services.tenantAuth.logoutAll(session, requestMeta(ctx));
     clearSessionCookie(ctx, config, TENANT_SESSION_COOKIE);
     ctx.body = { revoked };
   });

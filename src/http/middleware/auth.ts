@@ -47,5 +47,6 @@ export function actorOf(ctx: AppContext): Actor {
     role: actor.role,
     via: actor.via,
     apiKeyId: actor.apiKeyId,
+    ipAddress: ctx.ip ? ctx.ip.slice(0, 64) : null,
   };
 }
