@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { openPrivateDatabase } from './private-database.js';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -41,3 +42,11 @@ export async function startSmtpServer(options: { failFirst?: number } = {}) {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * The database of a test file that sends mail. A sender delivers every due mail of its
+ * database, whichever tenant queued it: on the PostgreSQL pass the test database is shared by
+ * every file, so a file that sends mail gets a private database, or it would send (or steal)
+ * the mails of the files running beside it.
+ */
+export const openMailTestDatabase = () => openPrivateDatabase({ prefix: 'mail', migrated: true });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTenant, type TestTenant } from '../helpers/fixtures.js';
-import { startSmtpServer } from '../helpers/smtp.js';
-import { openTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Mail goes through the outbox: queued with what caused it, sent by the worker over SMTP. */
@@ -12,7 +12,7 @@ describe('the mail outbox', () => {
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    database = await openTestDatabase();
+    database = await openMailTestDatabase();
     smtp = await startSmtpServer({ failFirst: 1 });
     server = await startTestServer({ database, env: { SMTP_URL: smtp.url, MAIL_FROM: 'sump <no-reply@sump.test>' } });
     tenant = await createTenant(server);

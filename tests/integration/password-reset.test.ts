@@ -14,8 +14,8 @@ import {
 } from '../helpers/fixtures.js';
 import { mailsTo, resetLinkIn } from '../helpers/mail-links.js';
 import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
-import { startSmtpServer } from '../helpers/smtp.js';
-import { openTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { deleteExpiredRows } from '../../src/background.js';
 
@@ -29,7 +29,7 @@ describe('password reset', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await openTestDatabase();
+    database = await openMailTestDatabase();
     smtp = await startSmtpServer();
     server = await startTestServer({ database, env: { SMTP_URL: smtp.url, MAIL_FROM: 'sump <no-reply@sump.test>' } });
   });

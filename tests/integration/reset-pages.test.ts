@@ -3,8 +3,8 @@ import request from 'supertest';
 import { createEnvironment, createTenant, signupUser, type TestTenant } from '../helpers/fixtures.js';
 import { HttpBrowser, pageText, readForm } from '../helpers/http-browser.js';
 import { mailsTo, resetLinkIn } from '../helpers/mail-links.js';
-import { startSmtpServer } from '../helpers/smtp.js';
-import { openTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
+import type { TestDatabase } from '../helpers/test-db.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -17,7 +17,7 @@ describe('reset password pages', () => {
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    database = await openTestDatabase();
+    database = await openMailTestDatabase();
     smtp = await startSmtpServer();
     server = await startTestServer({ database, env: { SMTP_URL: smtp.url } });
     tenant = await createTenant(server);
