@@ -29,7 +29,7 @@ export interface SumpApp {
   readonly koa: Koa<AppState>;
   readonly services: Services;
   readonly issuers: IssuerRegistry;
-  /** Ends what the app holds open besides the database (the change feed's connection). */
+  /** Ends what the app holds open besides the database (the change feed, the SMTP transport). */
   close(): Promise<void>;
 }
 
@@ -66,5 +66,9 @@ export function createApp(deps: AppDeps): SumpApp {
   // Anything no router answered: a problem+json 404.
   koa.use(koaProblemJson(deps.logger));
 
-  return { koa, services, issuers, close: () => changes.close() };
+  const close = async () => {
+    services.mail.close();
+    await changes.close();
+  };
+  return { koa, services, issuers, close };
 }

@@ -66,7 +66,6 @@ export function startBackgroundTasks(deps: {
     stop: () => {
       clearInterval(timer);
       if (mailTimer) clearInterval(mailTimer);
-      deps.services.mail.close();
     },
   };
 }

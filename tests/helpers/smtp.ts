@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { openPrivateDatabase } from './private-database.js';
+import { startTestServer, type TestServer } from './test-server.js';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -50,3 +51,29 @@ export async function startSmtpServer(options: { failFirst?: number } = {}) {
  * the mails of the files running beside it.
  */
 export const openMailTestDatabase = () => openPrivateDatabase({ prefix: 'mail', migrated: true });
+
+/**
+ * A sump that sends its mail to a real SMTP server of the test, on a private database (see
+ * openMailTestDatabase); `close` ends all three.
+ */
+export async function startMailTestServer(options: { env?: Record<string, string>; failFirst?: number } = {}) {
+  const database = await openMailTestDatabase();
+  const smtp = await startSmtpServer({ failFirst: options.failFirst ?? 0 });
+  let server: TestServer;
+  try {
+    server = await startTestServer({ database, env: { SMTP_URL: smtp.url, ...options.env } });
+  } catch (error) {
+    await smtp.close();
+    await database.close();
+    throw error;
+  }
+  return {
+    server,
+    smtp,
+    async close() {
+      await server.close();
+      await smtp.close();
+      await database.close();
+    },
+  };
+}

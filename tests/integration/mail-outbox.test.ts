@@ -1,27 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTenant, type TestTenant } from '../helpers/fixtures.js';
-import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
-import type { TestDatabase } from '../helpers/test-db.js';
+import { startMailTestServer } from '../helpers/smtp.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Mail goes through the outbox: queued with what caused it, sent by the worker over SMTP. */
 describe('the mail outbox', () => {
-  let database: TestDatabase;
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let mailing: Awaited<ReturnType<typeof startMailTestServer>>;
+  let smtp: Awaited<ReturnType<typeof startMailTestServer>>['smtp'];
   let server: TestServer;
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    database = await openMailTestDatabase();
-    smtp = await startSmtpServer({ failFirst: 1 });
-    server = await startTestServer({ database, env: { SMTP_URL: smtp.url, MAIL_FROM: 'sump <no-reply@sump.test>' } });
+    mailing = await startMailTestServer({ env: { MAIL_FROM: 'sump <no-reply@sump.test>' }, failFirst: 1 });
+    ({ server, smtp } = mailing);
     tenant = await createTenant(server);
   });
   afterAll(async () => {
-    server.sump.services.mail.close();
-    await server.close();
-    await smtp.close();
-    await database.close();
+    await mailing.close();
   });
 
   const row = (id: string) => server.db('mail_outbox').where({ tenant_id: tenant.tenantId, id }).first();

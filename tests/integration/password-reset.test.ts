@@ -14,9 +14,8 @@ import {
 } from '../helpers/fixtures.js';
 import { mailsTo, resetLinkIn } from '../helpers/mail-links.js';
 import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
-import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
-import type { TestDatabase } from '../helpers/test-db.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startMailTestServer } from '../helpers/smtp.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { deleteExpiredRows } from '../../src/background.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -24,20 +23,16 @@ const FORGOT_ANSWER = { message: 'If an account exists with this identifier, a r
 
 /** Forgot / reset password through the API, the outbox and a real SMTP server (issue 3 item 8, issue 4 item 3). */
 describe('password reset', () => {
-  let database: TestDatabase;
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let mailing: Awaited<ReturnType<typeof startMailTestServer>>;
+  let smtp: Awaited<ReturnType<typeof startMailTestServer>>['smtp'];
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await openMailTestDatabase();
-    smtp = await startSmtpServer();
-    server = await startTestServer({ database, env: { SMTP_URL: smtp.url, MAIL_FROM: 'sump <no-reply@sump.test>' } });
+    mailing = await startMailTestServer({ env: { MAIL_FROM: 'sump <no-reply@sump.test>' } });
+    ({ server, smtp } = mailing);
   });
   afterAll(async () => {
-    server.sump.services.mail.close();
-    await server.close();
-    await smtp.close();
-    await database.close();
+    await mailing.close();
   });
 
   const tenantAuth = (tenant: Pick<TestTenant, 'tenantId'>, path: string) => `/api/v1/auth/tenants/${tenant.tenantId}${path}`;

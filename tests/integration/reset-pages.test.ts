@@ -3,30 +3,25 @@ import request from 'supertest';
 import { createEnvironment, createTenant, signupUser, type TestTenant } from '../helpers/fixtures.js';
 import { HttpBrowser, pageText, readForm } from '../helpers/http-browser.js';
 import { mailsTo, resetLinkIn } from '../helpers/mail-links.js';
-import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
-import type { TestDatabase } from '../helpers/test-db.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startMailTestServer } from '../helpers/smtp.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 
 /** The reset pages a mail links to: GET shows the form and uses nothing up, the POST sets the password. */
 describe('reset password pages', () => {
-  let database: TestDatabase;
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let mailing: Awaited<ReturnType<typeof startMailTestServer>>;
+  let smtp: Awaited<ReturnType<typeof startMailTestServer>>['smtp'];
   let server: TestServer;
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    database = await openMailTestDatabase();
-    smtp = await startSmtpServer();
-    server = await startTestServer({ database, env: { SMTP_URL: smtp.url } });
+    mailing = await startMailTestServer();
+    ({ server, smtp } = mailing);
     tenant = await createTenant(server);
   });
   afterAll(async () => {
-    server.sump.services.mail.close();
-    await server.close();
-    await smtp.close();
-    await database.close();
+    await mailing.close();
   });
 
   async function linkMailedTo(address: string): Promise<URL> {

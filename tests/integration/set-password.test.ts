@@ -3,30 +3,25 @@ import request from 'supertest';
 import { countRows, createTenant, unique, type TestTenant } from '../helpers/fixtures.js';
 import { HttpBrowser, pageText } from '../helpers/http-browser.js';
 import { decodedMail, mailsTo, resetLinkIn } from '../helpers/mail-links.js';
-import { openMailTestDatabase, startSmtpServer } from '../helpers/smtp.js';
-import type { TestDatabase } from '../helpers/test-db.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startMailTestServer } from '../helpers/smtp.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 const NEW_PASSWORD = 'my very own passphrase';
 
 /** An account made without a password gets a set-password link (72 hours) by mail (DESIGN.md). */
 describe('set-password mails', () => {
-  let database: TestDatabase;
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let mailing: Awaited<ReturnType<typeof startMailTestServer>>;
+  let smtp: Awaited<ReturnType<typeof startMailTestServer>>['smtp'];
   let server: TestServer;
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    database = await openMailTestDatabase();
-    smtp = await startSmtpServer();
-    server = await startTestServer({ database, env: { SMTP_URL: smtp.url } });
+    mailing = await startMailTestServer();
+    ({ server, smtp } = mailing);
     tenant = await createTenant(server);
   });
   afterAll(async () => {
-    server.sump.services.mail.close();
-    await server.close();
-    await smtp.close();
-    await database.close();
+    await mailing.close();
   });
 
   async function mailTo(address: string) {
