@@ -18,6 +18,7 @@ import { resolveSettings } from '../services/environment-settings.js';
 import type { Services } from '../services/index.js';
 import { accountClaims } from './account-claims.js';
 import { ArtifactAdapter } from './adapter.js';
+import { sendBackchannelLogouts } from './backchannel-logout.js';
 import { buildProviderConfiguration, toClientMetadata, type ProviderPages } from './provider-config.js';
 
 /** One environment's issuer: its provider, and that provider's middleware ready to run mounted. */
@@ -126,25 +127,36 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
     return { environment, scope, provider, issuerPath, handle: compose(provider.middleware) as Middleware };
   }
 
+  function get(environmentId: string): Promise<Issuer | undefined> {
+    let entry = cache.get(environmentId);
+    if (!entry) {
+      entry = build(environmentId).then(
+        (issuer) => {
+          // An unknown id is not kept: it may be created a moment later.
+          if (!issuer) cache.delete(environmentId);
+          return issuer;
+        },
+        (error: unknown) => {
+          cache.delete(environmentId);
+          throw error;
+        },
+      );
+      cache.set(environmentId, entry);
+    }
+    return entry;
+  }
+
+  // Sign-ins that ended without a logout (password change, reset, disable, delete): their
+  // clients hear it by back-channel, signed by the environment's own provider.
+  services.sessionEndings.subscribe(async (ended) => {
+    const issuer = await get(ended.scope.environmentId);
+    if (issuer && issuer.environment.tenantId === ended.scope.tenantId) {
+      await sendBackchannelLogouts(issuer.provider, ended, logger);
+    }
+  });
+
   return {
-    get(environmentId) {
-      let entry = cache.get(environmentId);
-      if (!entry) {
-        entry = build(environmentId).then(
-          (issuer) => {
-            // An unknown id is not kept: it may be created a moment later.
-            if (!issuer) cache.delete(environmentId);
-            return issuer;
-          },
-          (error: unknown) => {
-            cache.delete(environmentId);
-            throw error;
-          },
-        );
-        cache.set(environmentId, entry);
-      }
-      return entry;
-    },
+    get,
     async evict(environmentId) {
       cache.delete(environmentId);
       await deps.changes.environmentChanged(environmentId);

@@ -56,7 +56,11 @@ export function toClientMetadata(client: ClientRow, secret: string | undefined):
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     ...(client.jwks ? { jwks: client.jwks as AdapterPayload['jwks'] } : {}),
     ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
-    ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
+    // With a back-channel URI the ID token and the logout token carry the session's sid, so the
+    // client can end exactly the session that ended.
+    ...(client.backchannelLogoutUri
+      ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }
+      : {}),
     first_party: client.firstParty,
     require_pkce: client.requirePkce,
     allowed_cors_origins: client.allowedCorsOrigins,

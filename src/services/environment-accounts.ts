@@ -1,5 +1,4 @@
-import type { Database, Queryable } from '../db/database.js';
-import { deleteApiSessionsOfAccount } from '../db/queries/api-sessions.js';
+import type { Database } from '../db/database.js';
 import {
   deleteEnvironmentAccount,
   insertEnvironmentAccount,
@@ -13,7 +12,6 @@ import {
   type EnvironmentAccountRow,
 } from '../db/queries/environment-accounts.js';
 import type { EnvironmentRow } from '../db/queries/environments.js';
-import { deleteArtifactsByAccountId } from '../db/queries/oidc-artifacts.js';
 import type { EnvironmentScope } from '../db/scope.js';
 import { errors } from '../errors/codes.js';
 import { byTenantAccount, record, type AuditEvent } from './audit.js';
@@ -24,6 +22,7 @@ import { resolveSettings } from './environment-settings.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
+import { endEverySession, type EndedSessions, type SessionEndings } from './session-endings.js';
 
 /**
  * Who acts on an environment account: a tenant account of the environment's tenant (by its
@@ -101,12 +100,6 @@ export function authorizeAccountCaller(
   if (!access.self || caller.accountId !== accountId) throw errors.forbidden();
 }
 
-/** Everything an account holds that lets it in: its API sessions and its OIDC artefacts. */
-export async function endEverySession(trx: Queryable, scope: EnvironmentScope, accountId: string): Promise<void> {
-  await deleteApiSessionsOfAccount(trx, { tenantId: scope.tenantId, accountType: 'environment_account', accountId });
-  await deleteArtifactsByAccountId(trx, scope, accountId);
-}
-
 /** The audit event of a change to an environment account, by a tenant account or by itself. */
 export function accountEvent(caller: AccountCaller, environment: EnvironmentRow, accountId: string, action: string): AuditEvent {
   const target = { type: 'environment_account', id: accountId };
@@ -131,8 +124,9 @@ export function createEnvironmentAccountsService(deps: {
   db: Database;
   hasher: PasswordHasher;
   passwordLinks: Pick<PasswordLinksService, 'sendSetPasswordLink'>;
+  sessionEndings: SessionEndings;
 }): EnvironmentAccountsService {
-  const { db, hasher, passwordLinks } = deps;
+  const { db, hasher, passwordLinks, sessionEndings } = deps;
   const WRITE = { minimum: MANAGE, self: true } as const;
 
   /** Under the account's row lock: reads it (404), computes the changes, writes them. */
@@ -262,11 +256,12 @@ export function createEnvironmentAccountsService(deps: {
     async setDisabled(actor, environment, accountId, disabled) {
       authorizeAccountCaller({ kind: 'tenant', actor }, environment, accountId, { minimum: MANAGE, self: false });
       const scope = scopeOf(environment);
-      return db.transaction(async (trx) => {
+      let ended: EndedSessions | undefined;
+      const account = await db.transaction(async (trx) => {
         const current = await lockEnvironmentAccount(trx, scope, accountId);
         if (!current) throw errors.accountNotFound();
         // Disabling again still ends whatever the account holds.
-        if (disabled) await endEverySession(trx, scope, accountId);
+        if (disabled) ended = await endEverySession(trx, scope, accountId);
         const action = disabled ? 'environment_account.disabled' : 'environment_account.enabled';
         if (current.disabled === disabled) {
           // Disabling again still ended its sessions: that is a change worth recording.
@@ -278,15 +273,19 @@ export function createEnvironmentAccountsService(deps: {
         await record(trx, accountEvent({ kind: 'tenant', actor }, environment, accountId, action));
         return updated;
       });
+      if (ended) sessionEndings.announce(ended);
+      return account;
     },
     async remove(caller, environment, accountId) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
       const scope = scopeOf(environment);
-      await db.transaction(async (trx) => {
+      const ended = await db.transaction(async (trx) => {
         if (!(await deleteEnvironmentAccount(trx, scope, accountId))) throw errors.accountNotFound();
-        await endEverySession(trx, scope, accountId);
+        const endedHere = await endEverySession(trx, scope, accountId);
         await record(trx, accountEvent(caller, environment, accountId, 'environment_account.deleted'));
+        return endedHere;
       });
+      sessionEndings.announce(ended);
     },
   };
 }

@@ -15,7 +15,8 @@ import { findEnvironmentInTenant, type EnvironmentRow } from '../db/queries/envi
 import type { EnvironmentScope } from '../db/scope.js';
 import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
-import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
+import { assertPasswordPolicy } from './environment-accounts.js';
+import { endEverySession, type SessionEndings } from './session-endings.js';
 import { resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
@@ -78,8 +79,9 @@ export function createEnvironmentAuthService(deps: {
   apiSessions: ApiSessionsService;
   metrics: Metrics;
   rateLimiter: RateLimiter;
+  sessionEndings: SessionEndings;
 }): EnvironmentAuthService {
-  const { db, hasher, apiSessions, metrics, rateLimiter } = deps;
+  const { db, hasher, apiSessions, metrics, rateLimiter, sessionEndings } = deps;
 
   async function authenticate(input: AuthenticateInput) {
     const identifier = toIdentifierLookup(input.lookup);
@@ -154,13 +156,13 @@ export function createEnvironmentAuthService(deps: {
       if (!(await hasher.verify(account.passwordHash, currentPassword))) throw errors.currentPasswordWrong();
       const passwordHash = await hasher.hash(newPassword);
       const settings = resolveSettings(environment.settings);
-      return db.transaction(async (trx) => {
+      const { issued, ended } = await db.transaction(async (trx) => {
         await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
-        await endEverySession(trx, scope, account.id);
+        const endedHere = await endEverySession(trx, scope, account.id);
         // Any password change voids the account's pending links.
         await voidAllLinkTokens(trx, { ...scope, accountType: 'environment_account', accountId: account.id });
         await record(trx, selfEvent(environment.tenantId, { type: 'environment_account', id: account.id }, 'environment_account.password_changed', meta.ipAddress));
-        return apiSessions.issue(trx, {
+        const issuedHere = await apiSessions.issue(trx, {
           tenantId: environment.tenantId,
           accountType: 'environment_account',
           accountId: account.id,
@@ -168,7 +170,10 @@ export function createEnvironmentAuthService(deps: {
           lifetimeSeconds: settings.sessions.lifetimeSeconds,
           meta,
         });
+        return { issued: issuedHere, ended: endedHere };
       });
+      sessionEndings.announce(ended);
+      return issued;
     },
     async listSessions(environment, session, page) {
       const now = new Date();

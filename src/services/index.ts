@@ -24,6 +24,7 @@ import { createLinkTokensService, type LinkTokensService } from './link-tokens.j
 import { createMailTemplates } from './mail-templates.js';
 import { createPasswordLinksService, type PasswordLinksService } from './password-links.js';
 import { createAuditService, type AuditService } from './audit.js';
+import { createSessionEndings, type SessionEndings } from './session-endings.js';
 
 export interface ServiceDeps {
   readonly config: Config;
@@ -61,6 +62,8 @@ export interface Services {
   readonly linkTokens: LinkTokensService;
   readonly passwordLinks: PasswordLinksService;
   readonly audit: AuditService;
+  /** Sign-ins ended by a password change, a reset, a disable or a delete: the OIDC layer listens. */
+  readonly sessionEndings: SessionEndings;
   /** Stops start-up when AUTH_SECRET cannot decrypt what the database holds. */
   startupCheck(): Promise<void>;
 }
@@ -90,6 +93,7 @@ export function createServices(deps: ServiceDeps): Services {
   const rateLimiter = createRateLimiter({ db });
   const mail = createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger });
   const linkTokens = createLinkTokensService();
+  const sessionEndings = createSessionEndings({ logger: deps.logger });
   const passwordLinks = createPasswordLinksService({
     config: deps.config,
     db,
@@ -98,6 +102,7 @@ export function createServices(deps: ServiceDeps): Services {
     mail,
     templates: createMailTemplates(),
     rateLimiter,
+    sessionEndings,
   });
   return {
     hasher,
@@ -112,8 +117,8 @@ export function createServices(deps: ServiceDeps): Services {
     tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics, rateLimiter }),
     tenantAccounts: createTenantAccountsService({ db, hasher, passwordLinks }),
     environments,
-    environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics, rateLimiter }),
-    environmentAccounts: createEnvironmentAccountsService({ db, hasher, passwordLinks }),
+    environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics, rateLimiter, sessionEndings }),
+    environmentAccounts: createEnvironmentAccountsService({ db, hasher, passwordLinks, sessionEndings }),
     apiResources,
     rateLimits: rateLimiter,
     mail,
@@ -121,6 +126,7 @@ export function createServices(deps: ServiceDeps): Services {
     passwordLinks,
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     audit: createAuditService({ db }),
+    sessionEndings,
     startupCheck,
   };
 }

@@ -12,7 +12,8 @@ import type { TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import { record } from './audit.js';
 import type { RequestMeta } from './api-sessions.js';
-import { assertPasswordPolicy, endEverySession } from './environment-accounts.js';
+import { assertPasswordPolicy } from './environment-accounts.js';
+import { endEverySession, type EndedSessions, type SessionEndings } from './session-endings.js';
 import { resolveSettings } from './environment-settings.js';
 import {
   LINK_LIFETIME_SECONDS,
@@ -87,8 +88,9 @@ export function createPasswordLinksService(deps: {
   mail: MailService;
   templates: MailTemplates;
   rateLimiter: RateLimiter;
+  sessionEndings: SessionEndings;
 }): PasswordLinksService {
-  const { db, hasher, linkTokens, mail, templates, rateLimiter } = deps;
+  const { db, hasher, linkTokens, mail, templates, rateLimiter, sessionEndings } = deps;
   const base = deps.config.publicUrl.replace(/\/+$/, '');
 
   /** The reset page's link, from PUBLIC_URL only (never from the request's Host). */
@@ -175,6 +177,7 @@ export function createPasswordLinksService(deps: {
       if (place.kind === 'environment') assertPasswordPolicy(place.environment, newPassword, 'newPassword');
       // Hashed before the transaction: no connection is held while argon2 runs.
       const passwordHash = await hasher.hash(newPassword);
+      let ended: EndedSessions | undefined;
       await db.transaction(async (trx) => {
         const row = await linkTokens.consume(trx, placeOf(place), PASSWORD_PURPOSES, token);
         if (!row) throw errors.invalidToken();
@@ -194,7 +197,7 @@ export function createPasswordLinksService(deps: {
           const account = await lockEnvironmentAccount(trx, scope, row.accountId);
           if (!account || account.disabled) throw errors.invalidToken();
           await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
-          await endEverySession(trx, scope, account.id);
+          ended = await endEverySession(trx, scope, account.id);
           const target = { type: 'environment_account', id: account.id };
           await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'environment_account.password_reset', target, ip });
           recipient = { owner: row, to: account.email, name: account.name, brand: brandOfEnvironment(environment) };
@@ -202,6 +205,7 @@ export function createPasswordLinksService(deps: {
         await linkTokens.voidAll(trx, row);
         await queueMail(trx, recipient, 'password-changed');
       });
+      if (ended) sessionEndings.announce(ended);
     },
     sendSetPasswordLink: (trx, recipient) => sendLink(trx, recipient, 'set_password'),
   };

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { createClient, createTenant, signupUser, type TestTenant, type TestUser } from '../helpers/fixtures.js';
+import request from 'supertest';
+import { createClient, createTenant, signupUser, type TestClient, type TestTenant, type TestUser } from '../helpers/fixtures.js';
 import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -118,6 +119,116 @@ describe('outbound requests of the issuer', () => {
       const { payload } = await jwtVerify(logoutToken, jwks, { issuer: issuerOf(server, tenant.environmentId), audience: client.clientId });
       expect(payload).toMatchObject({ sub: user.accountId, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
       expect(payload.nonce).toBeUndefined();
+    } finally {
+      await rp.close();
+    }
+  });
+});
+
+/** Sign-ins that end without a logout still reach the clients, by back-channel (OIDC BCL 1.0). */
+describe("back-channel logout when an account's sessions end", () => {
+  let server: TestServer;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    tenant = await createTenant(server);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** Signs the user in to the client through the hosted login page: the ID token's claims. */
+  async function signIn(client: TestClient, user: TestUser) {
+    const config = await discoverClient(server, tenant.environmentId, client);
+    const start = await authorizationRequest(config);
+    const browser = newBrowser();
+    const login = await browser.follow(start.url.href);
+    const callback = await browser.submit(login, { identifier: user.email, password: user.password });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
+      pkceCodeVerifier: start.verifier,
+      expectedState: start.state,
+      expectedNonce: start.nonce,
+    });
+    return tokens.claims() as unknown as { sub: string; sid: string };
+  }
+
+  const asOwner = (method: 'patch' | 'delete', path: string) =>
+    request(server.url)[method](`/api/v1/environments/${tenant.environmentId}/accounts${path}`).set('Cookie', tenant.cookie).send({});
+
+  const endings: [string, (user: TestUser) => Promise<request.Response>, number][] = [
+    ['an admin disables the account', (user) => asOwner('patch', `/${user.accountId}/disable`), 200],
+    ['an admin deletes the account', (user) => asOwner('delete', `/${user.accountId}`), 204],
+    [
+      'the person changes their password',
+      (user) =>
+        request(server.url)
+          .post(`/api/v1/auth/environments/${tenant.environmentId}/change-password`)
+          .set('Authorization', `Bearer ${user.sessionToken}`)
+          .send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }),
+      200,
+    ],
+    [
+      'the password is reset through a link',
+      async (user) => {
+        const owner = { tenantId: tenant.tenantId, environmentId: tenant.environmentId, accountType: 'environment_account' as const, accountId: user.accountId };
+        const { token } = await server.sump.services.linkTokens.issue(server.db, owner, 'reset_password');
+        return request(server.url)
+          .post(`/api/v1/auth/environments/${tenant.environmentId}/reset-password`)
+          .send({ token, newPassword: 'a brand new passphrase' });
+      },
+      200,
+    ],
+  ];
+
+  it.each(endings)('tells each client of the ended sign-ins when %s', async (_how, end, status) => {
+    const rp = await startRelyingParty(() => ({ status: 200 }));
+    try {
+      const user = await signupUser(server, tenant.environmentId);
+      const told = await createClient(server, tenant, { firstParty: true, backchannelLogoutUri: `${rp.url}/backchannel` });
+      const alsoTold = await createClient(server, tenant, { firstParty: true, backchannelLogoutUri: `${rp.url}/other` });
+      const notListening = await createClient(server, tenant, { firstParty: true });
+      const signedIn = await signIn(told, user);
+      const alsoSignedIn = await signIn(alsoTold, user);
+      await signIn(notListening, user);
+
+      expect((await end(user)).status).toBe(status);
+      await server.sump.services.sessionEndings.settled();
+
+      expect(rp.hits.map((hit) => hit.path).sort()).toEqual(['/backchannel', '/other']);
+      const issuer = issuerOf(server, tenant.environmentId);
+      const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
+      for (const [client, claims] of [
+        [told, signedIn],
+        [alsoTold, alsoSignedIn],
+      ] as const) {
+        const hit = rp.hits.find((each) => each.path === (client === told ? '/backchannel' : '/other'));
+        const logoutToken = new URLSearchParams(hit?.body).get('logout_token') as string;
+        const { payload } = await jwtVerify(logoutToken, jwks, { issuer, audience: client.clientId });
+        expect(payload).toMatchObject({
+          sub: user.accountId,
+          sid: claims.sid,
+          events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        });
+      }
+    } finally {
+      await rp.close();
+    }
+  });
+
+  it("still ends the sessions when a client's back-channel endpoint fails", async () => {
+    const rp = await startRelyingParty(() => ({ status: 500 }));
+    try {
+      const user = await signupUser(server, tenant.environmentId);
+      const client = await createClient(server, tenant, { firstParty: true, backchannelLogoutUri: `${rp.url}/backchannel` });
+      await signIn(client, user);
+
+      expect((await asOwner('patch', `/${user.accountId}/disable`)).status).toBe(200);
+      await server.sump.services.sessionEndings.settled();
+
+      expect(rp.hits.map((hit) => hit.path)).toEqual(['/backchannel']);
+      const sessions = await server.db('oidc_artifacts').where({ environment_id: tenant.environmentId, account_id: user.accountId });
+      expect(sessions).toEqual([]);
     } finally {
       await rp.close();
     }

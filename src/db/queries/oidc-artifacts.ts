@@ -92,6 +92,32 @@ export async function deleteArtifactsByGrantId(db: Queryable, scope: Environment
   return db(TABLE).where({ ...environmentWhere(scope), grant_id: grantId }).delete();
 }
 
+/** A client one OIDC session signed in to, and the session id (sid) that client was told. */
+export interface SessionLogin {
+  readonly clientId: string;
+  readonly sid: string;
+}
+
+/** The clients every live OIDC session of one account signed in to (read before the sessions end). */
+export async function findSessionLoginsOfAccount(
+  db: Queryable,
+  scope: EnvironmentScope,
+  accountId: string,
+  now = new Date(),
+): Promise<SessionLogin[]> {
+  const rows = await live(db, scope, 'Session', now).andWhere({ account_id: accountId }).select('payload');
+  const logins: SessionLogin[] = [];
+  for (const { payload } of rows) {
+    const authorizations = payload.authorizations;
+    if (typeof authorizations !== 'object' || authorizations === null) continue;
+    for (const [clientId, authorization] of Object.entries(authorizations as Record<string, unknown>)) {
+      const sid = (authorization as { sid?: unknown } | null)?.sid;
+      if (typeof sid === 'string') logins.push({ clientId, sid });
+    }
+  }
+  return logins;
+}
+
 /** Every session, grant and token of one account: it was disabled, deleted or changed its password. */
 export async function deleteArtifactsByAccountId(
   db: Queryable,
