@@ -54,6 +54,9 @@ describe('reset password pages', () => {
     expect(done.status).toBe(200);
     expect(pageText(done)).toContain('Your password is set');
     expect(await unusedTokens(owner.tenantId)).toHaveLength(0);
+    // the audit log says from where the page set it
+    const audited = await server.db('audit_events').where({ tenant_id: owner.tenantId, action: 'tenant_account.password_reset' });
+    expect(audited.map((event: { ip: string | null }) => event.ip)).toEqual(['127.0.0.1']);
 
     const login = await request(server.url).post(`/api/v1/auth/tenants/${owner.tenantId}/login`).send({ email: owner.email, password: NEW_PASSWORD });
     expect(login.status).toBe(200);

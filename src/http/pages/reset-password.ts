@@ -4,6 +4,7 @@ import { newPasswordField } from '../../services/account-fields.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import type { PasswordPlace } from '../../services/password-links.js';
 import type { Services } from '../../services/index.js';
+import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import type { Views } from './views.js';
@@ -63,7 +64,7 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
         return;
       }
       try {
-        await services.passwordLinks.reset(target.place, token, password);
+        await services.passwordLinks.reset(target.place, token, password, requestMeta(ctx));
       } catch (error) {
         if (isAppError(error) && error.code === 'auth.invalid_token') throw invalidLink();
         if (isAppError(error) && error.code === 'request.validation_failed') {
