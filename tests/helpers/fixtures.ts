@@ -220,32 +220,22 @@ export function allStrings(value: unknown): string[] {
   return [];
 }
 
-/**
- * A tenant account of the given role, signed in (its `cookie`). Written straight to the
- * database (the tenant-accounts API comes later), then logged in through the API.
- */
+/** A tenant account of the given role, created by the tenant's owner through the API, then signed in (its `cookie`). */
 export async function addTenantAccount(
   server: TestServer,
-  tenant: Pick<TestTenant, 'tenantId'>,
+  tenant: Pick<TestTenant, 'tenantId' | 'cookie'>,
   role: 'owner' | 'admin' | 'user',
 ): Promise<{ accountId: string; cookie: string; email: string; password: string }> {
   const id = unique();
   const email = `${role}-${id}@example.com`;
-  const [row] = await server.db('tenant_accounts')
-    .insert({
-      tenant_id: tenant.tenantId,
-      name: `A ${role}`,
-      email,
-      email_normalized: email,
-      username: `${role}_${id}`,
-      username_normalized: `${role}_${id}`,
-      role,
-      password_hash: await server.sump.services.hasher.hash(DEFAULT_PASSWORD),
-    })
-    .returning('id');
+  const created = await request(server.url)
+    .post(`/api/v1/tenants/${tenant.tenantId}/accounts`)
+    .set('Cookie', tenant.cookie)
+    .send({ name: `A ${role}`, email, username: `${role}_${id}`, password: DEFAULT_PASSWORD, role });
+  expectStatus(created, 201, 'addTenantAccount: create');
   const response = await request(server.url)
     .post(`/api/v1/auth/tenants/${tenant.tenantId}/login`)
     .send({ email, password: DEFAULT_PASSWORD });
-  expectStatus(response, 200, 'addTenantAccount');
-  return { accountId: (row as { id: string }).id, cookie: cookieFrom(response)!, email, password: DEFAULT_PASSWORD };
+  expectStatus(response, 200, 'addTenantAccount: login');
+  return { accountId: created.body.id as string, cookie: cookieFrom(response)!, email, password: DEFAULT_PASSWORD };
 }

@@ -282,7 +282,9 @@ describe('the audit log', () => {
     expect(asAdmin.status).toBe(200);
     expect(asAdmin.body.items.map((item: AuditItem) => item.action)).toEqual([
       'tenant_account.signed_in',
+      'tenant_account.created',
       'tenant_account.signed_in',
+      'tenant_account.created',
       'tenant.created',
     ]);
 
