@@ -18,6 +18,7 @@ interface OutboxRecord {
   subject: string;
   body_encrypted: string;
   attempts: number;
+  created_at?: Date;
 }
 
 const toMail = (record: OutboxRecord): OutboxMail => ({
@@ -63,8 +64,11 @@ export async function claimDueMails(db: Queryable, now: Date, limit: number, lea
   const records = (await db('mail_outbox')
     .whereIn(['tenant_id', 'id'], due)
     .update({ next_attempt_at: new Date(now.getTime() + leaseSeconds * 1000) })
-    .returning(['tenant_id', 'id', 'environment_id', 'to_address', 'subject', 'body_encrypted', 'attempts'])) as OutboxRecord[];
-  return records.map(toMail);
+    .returning(['tenant_id', 'id', 'environment_id', 'to_address', 'subject', 'body_encrypted', 'attempts', 'created_at'])) as OutboxRecord[];
+  // UPDATE … RETURNING has no order: sent in the order they were queued, so a person's mails
+  // arrive as they were caused (a signup's link before a later reset link).
+  const queuedAt = (record: OutboxRecord) => new Date(record.created_at ?? 0).getTime();
+  return records.sort((a, b) => queuedAt(a) - queuedAt(b)).map(toMail);
 }
 
 export async function markMailSent(db: Queryable, mail: Pick<OutboxMail, 'tenantId' | 'id'>, now: Date): Promise<void> {
