@@ -18,6 +18,7 @@ import { byTenantAccount, record, type AuditEvent } from './audit.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
 import { characterCount } from './account-fields.js';
 import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
+import type { EmailVerificationService } from './email-verification.js';
 import { resolveSettings } from './environment-settings.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
@@ -62,7 +63,10 @@ export interface EnvironmentAccountsService {
   ): Promise<{ rows: EnvironmentAccountRow[]; next: EnvironmentAccountPosition | undefined }>;
   get(caller: AccountCaller, environment: EnvironmentRow, accountId: string): Promise<EnvironmentAccountRow>;
   updateProfile(caller: AccountCaller, environment: EnvironmentRow, accountId: string, changes: ProfileChanges): Promise<EnvironmentAccountRow>;
-  /** A new email is unverified again (the verification mail comes with the mail work). */
+  /**
+   * A new email is unverified again: the account's pending links are voided, a verification
+   * link goes to the new address and a notice to the old one, with the change (one transaction).
+   */
   changeEmail(caller: AccountCaller, environment: EnvironmentRow, accountId: string, email: string): Promise<EnvironmentAccountRow>;
   changePhone(caller: AccountCaller, environment: EnvironmentRow, accountId: string, phone: string | null): Promise<EnvironmentAccountRow>;
   changeUsername(caller: AccountCaller, environment: EnvironmentRow, accountId: string, username: string): Promise<EnvironmentAccountRow>;
@@ -123,11 +127,14 @@ export function assertPasswordPolicy(environment: EnvironmentRow, password: stri
 export function createEnvironmentAccountsService(deps: {
   db: Database;
   hasher: PasswordHasher;
+  emailVerification: Pick<EmailVerificationService, 'sendVerificationLink' | 'emailChanged'>;
   passwordLinks: Pick<PasswordLinksService, 'sendSetPasswordLink'>;
   sessionEndings: SessionEndings;
 }): EnvironmentAccountsService {
   const { db, hasher, passwordLinks, sessionEndings } = deps;
   const WRITE = { minimum: MANAGE, self: true } as const;
+  const { emailVerification } = deps;
+  const brandOf = (environment: EnvironmentRow) => resolveSettings(environment.settings).branding.displayName ?? environment.name;
 
   /** Under the account's row lock: reads it (404), computes the changes, writes them. */
   function rewrite(
@@ -171,13 +178,17 @@ export function createEnvironmentAccountsService(deps: {
           customProperties: input.customProperties ?? {},
           passwordHash,
         });
-        if (passwordHash === null) {
-          await passwordLinks.sendSetPasswordLink(trx, {
-            owner: { ...scopeOf(environment), accountType: 'environment_account', accountId: account.id },
-            to: account.email,
-            name: account.name,
-            brand: resolveSettings(environment.settings).branding.displayName ?? environment.name,
-          });
+        const recipient = {
+          owner: { ...scopeOf(environment), accountType: 'environment_account' as const, accountId: account.id },
+          to: account.email,
+          name: account.name,
+          brand: brandOf(environment),
+        };
+        if (passwordHash === null) await passwordLinks.sendSetPasswordLink(trx, recipient);
+        // Where the environment requires verified emails, an account an admin did not vouch for
+        // needs the link to ever sign in; elsewhere no mail the admin did not ask for.
+        if (!account.emailVerified && resolveSettings(environment.settings).emailVerification.required) {
+          await emailVerification.sendVerificationLink(trx, recipient);
         }
         await record(trx, accountEvent({ kind: 'tenant', actor }, environment, account.id, 'environment_account.created'));
         return account;
@@ -213,12 +224,27 @@ export function createEnvironmentAccountsService(deps: {
     async changeEmail(caller, environment, accountId, email) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
       const emailNormalized = normalizeIdentifier(email);
-      // The verification mail to the new address and the notice to the old one come with the mail work.
-      return rewrite(caller, environment, accountId, (current) => {
-        if (current.email === email) return {};
-        // The same address written differently (case, width) stays verified.
-        if (normalizeIdentifier(current.email) === emailNormalized) return { email };
-        return { email, emailNormalized, emailVerified: false };
+      const scope = scopeOf(environment);
+      return db.transaction(async (trx) => {
+        const current = await lockEnvironmentAccount(trx, scope, accountId);
+        if (!current) throw errors.accountNotFound();
+        // The same address written differently (case, width) stays verified and mails nothing.
+        const moved = normalizeIdentifier(current.email) !== emailNormalized;
+        const changes: EnvironmentAccountChanges =
+          current.email === email ? {} : moved ? { email, emailNormalized, emailVerified: false } : { email };
+        const updated = await updateEnvironmentAccount(trx, scope, accountId, changes);
+        if (!updated) throw errors.accountNotFound();
+        if (moved) {
+          const owner = { ...scope, accountType: 'environment_account' as const, accountId };
+          const brand = brandOf(environment);
+          await emailVerification.emailChanged(trx, { owner, name: updated.name, brand, previousEmail: current.email, newEmail: updated.email });
+          // Its set-password link went to the old address and is void: a new one goes to the new address.
+          if (current.passwordHash === null) {
+            await passwordLinks.sendSetPasswordLink(trx, { owner, to: updated.email, name: updated.name, brand });
+          }
+        }
+        await record(trx, accountEvent(caller, environment, accountId, 'environment_account.updated'));
+        return updated;
       });
     },
     async changePhone(caller, environment, accountId, phone) {

@@ -20,6 +20,7 @@ import { endEverySession, type SessionEndings } from './session-endings.js';
 import { resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
+import type { EmailVerificationService } from './email-verification.js';
 import { voidAllLinkTokens } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
@@ -75,6 +76,7 @@ export interface AuthenticateInput {
 
 export function createEnvironmentAuthService(deps: {
   db: Database;
+  emailVerification: Pick<EmailVerificationService, 'sendVerificationLink'>;
   hasher: PasswordHasher;
   apiSessions: ApiSessionsService;
   metrics: Metrics;
@@ -110,7 +112,7 @@ export function createEnvironmentAuthService(deps: {
 
   return {
     authenticate,
-    ...createEnvironmentSignup({ db, hasher, apiSessions }),
+    ...createEnvironmentSignup({ db, hasher, apiSessions, emailVerification: deps.emailVerification }),
     async login({ environment, lookup, password, meta }) {
       let account: EnvironmentAccountRow;
       try {

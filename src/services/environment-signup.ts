@@ -12,6 +12,7 @@ import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessi
 import { characterCount } from './account-fields.js';
 import { resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
+import type { EmailVerificationService } from './email-verification.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -30,7 +31,8 @@ export interface EnvironmentSignup {
   /**
    * A new account of the environment with its API session. A taken email, username or phone is
    * a 409 naming every taken field (a lost race: the one the unique index names). When the
-   * environment requires verified emails, no session is issued (`issued` is null).
+   * environment requires verified emails, no session is issued (`issued` is null). Either way
+   * a verification link is mailed to the address, so the `email_verified` claim can come true.
    */
   signup(input: { environment: EnvironmentRow; account: SignupInput; meta: RequestMeta }): Promise<{
     account: EnvironmentAccountRow;
@@ -52,8 +54,9 @@ export function createEnvironmentSignup(deps: {
   db: Database;
   hasher: PasswordHasher;
   apiSessions: ApiSessionsService;
+  emailVerification: Pick<EmailVerificationService, 'sendVerificationLink'>;
 }): EnvironmentSignup {
-  const { db, hasher, apiSessions } = deps;
+  const { db, hasher, apiSessions, emailVerification } = deps;
 
   function assertSignupOpen(environment: EnvironmentRow): void {
     const { signup } = resolveSettings(environment.settings);
@@ -99,6 +102,14 @@ export function createEnvironmentSignup(deps: {
         });
         // Nobody is signed in: the new account acts on itself.
         await record(trx, selfEvent(environment.tenantId, { type: 'environment_account', id: account.id }, 'environment_account.created', meta.ipAddress));
+        // Sent whether or not the environment requires it: where it does, the person needs the
+        // link to ever sign in; elsewhere it lets the email_verified claim become true.
+        await emailVerification.sendVerificationLink(trx, {
+          owner: { ...scope, accountType: 'environment_account', accountId: account.id },
+          to: account.email,
+          name: account.name,
+          brand: settings.branding.displayName ?? environment.name,
+        });
         const issued = settings.emailVerification.required
           ? null
           : await apiSessions.issue(trx, {

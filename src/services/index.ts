@@ -24,6 +24,7 @@ import { createLinkTokensService, type LinkTokensService } from './link-tokens.j
 import { createMailTemplates } from './mail-templates.js';
 import { createPasswordLinksService, type PasswordLinksService } from './password-links.js';
 import { createAuditService, type AuditService } from './audit.js';
+import { createEmailVerificationService, type EmailVerificationService } from './email-verification.js';
 import { createSessionEndings, type SessionEndings } from './session-endings.js';
 
 export interface ServiceDeps {
@@ -61,6 +62,7 @@ export interface Services {
   readonly clients: ClientsService;
   readonly linkTokens: LinkTokensService;
   readonly passwordLinks: PasswordLinksService;
+  readonly emailVerification: EmailVerificationService;
   readonly audit: AuditService;
   /** Sign-ins ended by a password change, a reset, a disable or a delete: the OIDC layer listens. */
   readonly sessionEndings: SessionEndings;
@@ -93,6 +95,8 @@ export function createServices(deps: ServiceDeps): Services {
   const rateLimiter = createRateLimiter({ db });
   const mail = createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger });
   const linkTokens = createLinkTokensService();
+  const templates = createMailTemplates();
+  const emailVerification = createEmailVerificationService({ config: deps.config, db, linkTokens, mail, templates, rateLimiter });
   const sessionEndings = createSessionEndings({ logger: deps.logger });
   const passwordLinks = createPasswordLinksService({
     config: deps.config,
@@ -100,7 +104,7 @@ export function createServices(deps: ServiceDeps): Services {
     hasher,
     linkTokens,
     mail,
-    templates: createMailTemplates(),
+    templates,
     rateLimiter,
     sessionEndings,
   });
@@ -115,15 +119,16 @@ export function createServices(deps: ServiceDeps): Services {
     apiKeys: createApiKeysService({ db }),
     tenants: createTenantsService({ config: deps.config, db, hasher, environments, apiSessions }),
     tenantAuth: createTenantAuthService({ db, hasher, apiSessions, metrics, rateLimiter }),
-    tenantAccounts: createTenantAccountsService({ db, hasher, passwordLinks }),
+    tenantAccounts: createTenantAccountsService({ db, hasher, passwordLinks, emailVerification }),
     environments,
-    environmentAuth: createEnvironmentAuthService({ db, hasher, apiSessions, metrics, rateLimiter, sessionEndings }),
-    environmentAccounts: createEnvironmentAccountsService({ db, hasher, passwordLinks, sessionEndings }),
+    environmentAuth: createEnvironmentAuthService({ db, emailVerification, hasher, apiSessions, metrics, rateLimiter, sessionEndings }),
+    environmentAccounts: createEnvironmentAccountsService({ db, hasher, emailVerification, passwordLinks, sessionEndings }),
     apiResources,
     rateLimits: rateLimiter,
     mail,
     linkTokens,
     passwordLinks,
+    emailVerification,
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     audit: createAuditService({ db }),
     sessionEndings,

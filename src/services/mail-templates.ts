@@ -1,7 +1,7 @@
 import nunjucks from 'nunjucks';
 import { viewsDir } from '../paths.js';
 
-export type MailTemplate = 'reset-password' | 'set-password' | 'password-changed';
+export type MailTemplate = 'reset-password' | 'set-password' | 'password-changed' | 'verify-email' | 'email-changed';
 
 export interface RenderedMail {
   readonly subject: string;
@@ -13,6 +13,8 @@ const SUBJECTS: Readonly<Record<MailTemplate, (model: MailModel) => string>> = {
   'reset-password': (model) => `Reset your password for ${model.brand}`,
   'set-password': (model) => `Set your password for ${model.brand}`,
   'password-changed': (model) => `Your password for ${model.brand} was changed`,
+  'verify-email': (model) => `Verify your email address for ${model.brand}`,
+  'email-changed': (model) => `The email address of your ${model.brand} account was changed`,
 };
 
 export interface MailModel {
@@ -22,6 +24,8 @@ export interface MailModel {
   /** The link, built from PUBLIC_URL only. */
   readonly link?: string;
   readonly validHours?: number;
+  /** Whom to turn to when a change was not the person's own (the email-changed notice). */
+  readonly contact?: string;
 }
 
 export interface MailTemplates {

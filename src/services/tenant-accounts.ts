@@ -6,6 +6,7 @@ import {
   findTenantAccountById,
   insertTenantAccount,
   listTenantAccounts,
+  lockTenantAccount,
   updateTenantAccount,
   type TenantAccountChanges,
   type TenantAccountPosition,
@@ -16,6 +17,7 @@ import { lockTenant, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import { byTenantAccount, record } from './audit.js';
 import { isSelf, lowerRole, MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
+import type { EmailVerificationService } from './email-verification.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
@@ -79,8 +81,9 @@ export function createTenantAccountsService(deps: {
   db: Database;
   hasher: PasswordHasher;
   passwordLinks: Pick<PasswordLinksService, 'sendSetPasswordLink'>;
+  emailVerification: Pick<EmailVerificationService, 'emailChanged'>;
 }): TenantAccountsService {
-  const { db, hasher, passwordLinks } = deps;
+  const { db, hasher, passwordLinks, emailVerification } = deps;
   const scopeOf = (tenant: TenantRow) => ({ tenantId: tenant.id });
 
   async function findTarget(trx: Queryable, tenant: TenantRow, accountId: string): Promise<TenantAccountRow> {
@@ -143,6 +146,34 @@ export function createTenantAccountsService(deps: {
 
   const inTransaction = <T>(work: (trx: Queryable) => Promise<T>): Promise<T> => db.transaction((trx) => work(trx));
 
+  /**
+   * A new address is unverified: the account's pending links are voided, a verification link
+   * goes to the new address and a notice to the old one, in the transaction of the change. The
+   * same address written differently (case, width) stays verified and mails nothing.
+   */
+  function changeEmail(actor: Actor, tenant: TenantRow, accountId: string, email: string): Promise<TenantAccountRow> {
+    const emailNormalized = normalizeIdentifier(email);
+    return inTransaction(async (trx) => {
+      const current = await lockTenantAccount(trx, scopeOf(tenant), accountId);
+      if (!current) throw errors.accountNotFound();
+      const moved = normalizeIdentifier(current.email) !== emailNormalized;
+      const changes: TenantAccountChanges = moved
+        ? { email: { email, emailNormalized } }
+        : { email: { email, emailNormalized }, emailVerified: current.emailVerified };
+      const updated = await update(trx, actor, 'tenant_account.updated', tenant, accountId, changes);
+      if (moved) {
+        const owner = { tenantId: tenant.id, environmentId: null, accountType: 'tenant_account' as const, accountId };
+        const brand = tenant.name;
+        await emailVerification.emailChanged(trx, { owner, name: updated.name, brand, previousEmail: current.email, newEmail: updated.email });
+        // Its set-password link went to the old address and is void: a new one goes to the new address.
+        if (current.passwordHash === null) {
+          await passwordLinks.sendSetPasswordLink(trx, { owner, to: updated.email, name: updated.name, brand });
+        }
+      }
+      return updated;
+    });
+  }
+
   return {
     async list(actor, tenant, page) {
       requireOwnTenant(actor, tenant.id);
@@ -198,9 +229,9 @@ export function createTenantAccountsService(deps: {
       requireOwnTenant(actor, tenant.id);
       requireRole(actor, READ);
       requireMayEdit(actor, await findTarget(db, tenant, accountId));
+      if ('email' in change) return changeEmail(actor, tenant, accountId, change.email);
       let changes: TenantAccountChanges;
-      if ('email' in change) changes = { email: { email: change.email, emailNormalized: normalizeIdentifier(change.email) } };
-      else if ('username' in change) {
+      if ('username' in change) {
         changes = { username: { username: change.username, usernameNormalized: normalizeIdentifier(change.username) } };
       } else changes = { phone: change.phone };
       return inTransaction((trx) => update(trx, actor, 'tenant_account.updated', tenant, accountId, changes));

@@ -73,6 +73,15 @@ export async function findTenantAccountByIdentifier(
   return record ? toTenantAccountRow(record) : undefined;
 }
 
+/** The account, its row locked until the transaction ends. */
+export async function lockTenantAccount(db: Queryable, scope: TenantScope, accountId: string): Promise<TenantAccountRow | undefined> {
+  const record = await db<TenantAccountRecord>('tenant_accounts')
+    .where({ tenant_id: scope.tenantId, id: accountId })
+    .forUpdate()
+    .first();
+  return record ? toTenantAccountRow(record) : undefined;
+}
+
 /** Where a page of tenant accounts ends: the last row's creation time (to the microsecond) and id. */
 export interface TenantAccountPosition {
   readonly createdAt: string;
@@ -108,6 +117,8 @@ export interface TenantAccountChanges {
   readonly name?: string | undefined;
   readonly avatarUrl?: string | null | undefined;
   readonly email?: { readonly email: string; readonly emailNormalized: string } | undefined;
+  /** Written as given; a new `email` without it is unverified. */
+  readonly emailVerified?: boolean | undefined;
   readonly username?: { readonly username: string; readonly usernameNormalized: string } | undefined;
   readonly phone?: string | null | undefined;
   readonly role?: TenantRole | undefined;
@@ -128,9 +139,10 @@ export async function updateTenantAccount(
   if (changes.email !== undefined) {
     columns.email = changes.email.email;
     columns.email_normalized = changes.email.emailNormalized;
-    // A new address is not verified (the verification mail comes with the mail work).
+    // A new address is not verified (unless the change says otherwise: the same address written differently).
     columns.email_verified = false;
   }
+  if (changes.emailVerified !== undefined) columns.email_verified = changes.emailVerified;
   if (changes.username !== undefined) {
     columns.username = changes.username.username;
     columns.username_normalized = changes.username.usernameNormalized;

@@ -17,6 +17,7 @@ import { createTenantAccountsRouter } from './tenant-accounts.js';
 import { createTenantAuthRouter } from './tenant-auth.js';
 import { createTenantsRouter } from './tenants.js';
 import { createPasswordResetRouter } from './password-reset.js';
+import { createEmailVerificationRouter } from './email-verification.js';
 import { createAuditEventsRouter } from './audit-events.js';
 
 const PREFIX = '/api/v1';
@@ -56,6 +57,7 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createEnvironmentAuthRouter(deps),
     createEnvironmentAccountsRouter(deps),
     createPasswordResetRouter(deps),
+    createEmailVerificationRouter(deps),
     createAuditEventsRouter(deps),
   ]) {
     router.use(child.routes());

@@ -11,6 +11,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
 import { createInteractionPages, PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
+import { createVerifyEmailPage } from './verify-email.js';
 import { brandOf } from './page-context.js';
 import { setPageHeaders, type Views } from './views.js';
 
@@ -69,6 +70,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
   const csrf = createCsrf({ secret: deps.config.authSecret, secure: deps.config.publicUrl.startsWith('https://') });
   const interaction = createInteractionPages({ views, csrf, services: deps.services });
   const resetPage = createResetPasswordPage({ views, csrf, services: deps.services });
+  const verifyPage = createVerifyEmailPage({ views, csrf, services: deps.services });
 
   async function route(ctx: Context, next: Next, issuers: IssuerRegistry): Promise<void> {
     const match = ISSUER_PATH.exec(ctx.path);
@@ -93,6 +95,21 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       if (ctx.method === 'POST') {
         await formBody(ctx, async () => undefined);
         return resetPage.submit(ctx, target);
+      }
+      return notFoundPage(views, ctx, issuer);
+    }
+
+    // The verify-email page a mail links to: GET asks to confirm, only the POST verifies.
+    if (rest === '/verify-email') {
+      const target = {
+        place: { kind: 'environment' as const, environment: issuer.environment },
+        action: `${issuer.issuerPath}/verify-email`,
+        brand: brandOf(issuer),
+      };
+      if (ctx.method === 'GET') return verifyPage.show(ctx, target);
+      if (ctx.method === 'POST') {
+        await formBody(ctx, async () => undefined);
+        return verifyPage.submit(ctx, target);
       }
       return notFoundPage(views, ctx, issuer);
     }

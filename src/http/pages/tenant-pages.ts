@@ -6,30 +6,33 @@ import type { HttpDeps } from '../deps.js';
 import { createCsrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
+import { createVerifyEmailPage } from './verify-email.js';
 import type { Views } from './views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TENANT_PAGE = /^\/tenants\/([^/]+)\/(reset-password)$/;
+const TENANT_PAGE = /^\/tenants\/([^/]+)\/(reset-password|verify-email)$/;
 
 const formBody = koaBody({ json: false, urlencoded: true, multipart: false, text: false, formLimit: '16kb' });
 
 /**
  * The few pages tenant accounts reach from a mail, under /tenants/:tenantId/… (DESIGN.md):
- * set and reset password for now (verify email comes with the email-change work).
+ * set and reset password, and verify email.
  */
 export function createTenantPages(deps: HttpDeps & { views: Views }): Middleware<AppState> {
   const { views, services, logger } = deps;
   const csrf = createCsrf({ secret: deps.config.authSecret, secure: deps.config.publicUrl.startsWith('https://') });
   const resetPage = createResetPasswordPage({ views, csrf, services });
+  const verifyPage = createVerifyEmailPage({ views, csrf, services });
 
-  async function route(ctx: Context, tenantId: string): Promise<void> {
+  async function route(ctx: Context, tenantId: string, page: string): Promise<void> {
     if (!UUID.test(tenantId)) throw new PageError(404, 'Not found', 'There is nothing at this address.');
     const tenant = await services.tenantAuth.findTenant(tenantId.toLowerCase());
-    const target = { place: { kind: 'tenant' as const, tenant }, action: `/tenants/${tenant.id}/reset-password`, brand: tenant.name };
-    if (ctx.method === 'GET') return resetPage.show(ctx, target);
+    const target = { place: { kind: 'tenant' as const, tenant }, action: `/tenants/${tenant.id}/${page}`, brand: tenant.name };
+    const handler = page === 'verify-email' ? verifyPage : resetPage;
+    if (ctx.method === 'GET') return handler.show(ctx, target);
     if (ctx.method === 'POST') {
       await formBody(ctx, async () => undefined);
-      return resetPage.submit(ctx, target);
+      return handler.submit(ctx, target);
     }
     throw new PageError(405, 'Not found', 'There is nothing at this address.');
   }
@@ -38,7 +41,7 @@ export function createTenantPages(deps: HttpDeps & { views: Views }): Middleware
     const match = TENANT_PAGE.exec(ctx.path);
     if (!match) return next();
     try {
-      await route(ctx, match[1] ?? '');
+      await route(ctx, match[1] ?? '', match[2] ?? '');
     } catch (error) {
       let status = 500;
       let title = 'Something went wrong';

@@ -1,0 +1,209 @@
+import type { Config } from '../config/config.js';
+import type { Database, Queryable } from '../db/database.js';
+import {
+  findEnvironmentAccountByIdentifier,
+  lockEnvironmentAccount,
+  updateEnvironmentAccount,
+} from '../db/queries/environment-accounts.js';
+import { findTenantAccountByIdentifier, lockTenantAccount, updateTenantAccount } from '../db/queries/tenant-accounts.js';
+import { errors } from '../errors/codes.js';
+import { record } from './audit.js';
+import type { RequestMeta } from './api-sessions.js';
+import { LINK_LIFETIME_SECONDS, voidAllLinkTokens, type LinkPurpose, type LinkTokenOwner, type LinkTokenPlace, type LinkTokensService } from './link-tokens.js';
+import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
+import type { MailService } from './mail.js';
+import type { MailTemplate, MailTemplates } from './mail-templates.js';
+import { brandOfEnvironment, type PasswordPlace } from './password-links.js';
+import type { RateLimiter, RateLimitRule } from './rate-limits.js';
+
+/** Where a verification happens: a tenant (its tenant accounts) or an environment (its accounts). */
+export type VerificationPlace = PasswordPlace;
+
+/** Whom a verification mail goes to: the account, the address to prove, the name and brand it shows. */
+export interface VerificationRecipient {
+  readonly owner: LinkTokenOwner;
+  readonly to: string;
+  readonly name: string;
+  /** The environment's display name, or the tenant's name. */
+  readonly brand: string;
+}
+
+/** An account's address changed (from one address to another, not merely rewritten in another case). */
+export interface EmailChange {
+  readonly owner: LinkTokenOwner;
+  readonly name: string;
+  readonly brand: string;
+  readonly previousEmail: string;
+  readonly newEmail: string;
+}
+
+export const RESEND_VERIFICATION_MESSAGE =
+  'If an account with an unverified email exists with this identifier, a verification link has been sent.';
+
+/** Resend requests, per identifier and per address: as forgot-password (a mail each, kept low). */
+export const RESEND_VERIFICATION_LIMITS = {
+  perIdentifier: { limit: 5, windowSeconds: 60 * 60 },
+  perAddress: { limit: 30, windowSeconds: 15 * 60 },
+} as const satisfies Record<string, RateLimitRule>;
+
+const VERIFY: readonly LinkPurpose[] = ['verify_email'];
+
+export interface EmailVerificationService {
+  /**
+   * In the caller's transaction: a verify-email token (24 hours) for the account, voiding its
+   * older verification links, and the mail that carries it to `recipient.to`.
+   */
+  sendVerificationLink(trx: Queryable, recipient: VerificationRecipient): Promise<void>;
+  /**
+   * In the caller's transaction, which holds the account's row with its new address: voids
+   * every pending link of the account (reset, set-password, verification: they went to the old
+   * address), mails a verification link to the new address and a notice to the old one.
+   */
+  emailChanged(trx: Queryable, change: EmailChange): Promise<void>;
+  /** Whether a verification token is live here (the page's GET: uses nothing up). */
+  isLive(place: VerificationPlace, token: unknown): Promise<boolean>;
+  /**
+   * Verifies the account's email with the token: used up, `emailVerified` set, an audit event
+   * recorded, in one transaction. A token that is not live here (unknown, used, expired,
+   * voided by a later email change, of another place) is a 400 `auth.invalid_token`.
+   */
+  verify(place: VerificationPlace, token: unknown, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+  /**
+   * Mails a new verification link to the enabled, unverified account the lookup finds. Answers
+   * nothing either way (the caller always says the same); rate-limited as forgot-password.
+   */
+  resend(place: VerificationPlace, lookup: AccountLookup, meta: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+}
+
+function placeOf(place: VerificationPlace): LinkTokenPlace {
+  return place.kind === 'tenant'
+    ? { tenantId: place.tenant.id, environmentId: null, accountType: 'tenant_account' }
+    : { tenantId: place.environment.tenantId, environmentId: place.environment.id, accountType: 'environment_account' };
+}
+
+/** Who a person whose address was changed should turn to. */
+const contactOf = (owner: LinkTokenOwner, brand: string) =>
+  owner.environmentId === null ? `an owner or administrator of ${brand}` : `the team that runs ${brand}`;
+
+export function createEmailVerificationService(deps: {
+  config: Pick<Config, 'publicUrl'>;
+  db: Database;
+  linkTokens: LinkTokensService;
+  mail: MailService;
+  templates: MailTemplates;
+  rateLimiter: RateLimiter;
+}): EmailVerificationService {
+  const { db, linkTokens, mail, templates, rateLimiter } = deps;
+  const base = deps.config.publicUrl.replace(/\/+$/, '');
+
+  /** The verify page's link, from PUBLIC_URL only (never from the request's Host). */
+  function verifyLink(owner: LinkTokenOwner, token: string): string {
+    const page =
+      owner.environmentId === null
+        ? `/tenants/${encodeURIComponent(owner.tenantId)}/verify-email`
+        : `/oidc/${encodeURIComponent(owner.environmentId)}/verify-email`;
+    return `${base}${page}?token=${encodeURIComponent(token)}`;
+  }
+
+  async function queueMail(
+    trx: Queryable,
+    owner: LinkTokenOwner,
+    to: string,
+    template: MailTemplate,
+    model: { name: string; brand: string; link?: string; validHours?: number; contact?: string },
+  ) {
+    await mail.queue(trx, { tenantId: owner.tenantId, environmentId: owner.environmentId, to, ...templates.render(template, model) });
+  }
+
+  async function sendVerificationLink(trx: Queryable, recipient: VerificationRecipient) {
+    const { token } = await linkTokens.issue(trx, recipient.owner, 'verify_email');
+    await queueMail(trx, recipient.owner, recipient.to, 'verify-email', {
+      name: recipient.name,
+      brand: recipient.brand,
+      link: verifyLink(recipient.owner, token),
+      validHours: LINK_LIFETIME_SECONDS.verify_email / 3600,
+    });
+  }
+
+  /** The enabled, unverified account the lookup finds here, as a mail recipient. */
+  async function findUnverified(trx: Queryable, place: VerificationPlace, lookup: AccountLookup): Promise<VerificationRecipient | undefined> {
+    const identifier = toIdentifierLookup(lookup);
+    if (!canMatch(identifier)) return undefined;
+    if (place.kind === 'tenant') {
+      const account = await findTenantAccountByIdentifier(trx, { tenantId: place.tenant.id }, identifier);
+      if (!account || account.disabled || account.emailVerified) return undefined;
+      const owner = { tenantId: account.tenantId, environmentId: null, accountType: 'tenant_account' as const, accountId: account.id };
+      return { owner, to: account.email, name: account.name, brand: place.tenant.name };
+    }
+    const { environment } = place;
+    const scope = { tenantId: environment.tenantId, environmentId: environment.id };
+    const account = await findEnvironmentAccountByIdentifier(trx, scope, identifier);
+    if (!account || account.disabled || account.emailVerified) return undefined;
+    const owner = { ...scope, accountType: 'environment_account' as const, accountId: account.id };
+    return { owner, to: account.email, name: account.name, brand: brandOfEnvironment(environment) };
+  }
+
+  return {
+    sendVerificationLink,
+    async emailChanged(trx, change) {
+      await voidAllLinkTokens(trx, change.owner);
+      await sendVerificationLink(trx, { owner: change.owner, to: change.newEmail, name: change.name, brand: change.brand });
+      // The notice carries no link: nothing in it can undo the change or reach the account.
+      await queueMail(trx, change.owner, change.previousEmail, 'email-changed', {
+        name: change.name,
+        brand: change.brand,
+        contact: contactOf(change.owner, change.brand),
+      });
+    },
+    async isLive(place, token) {
+      return (await linkTokens.peek(db, placeOf(place), VERIFY, token)) !== undefined;
+    },
+    async verify(place, token, meta) {
+      // Nobody is signed in: whoever holds the link acts, anonymously, on the account.
+      const anonymous = { type: 'anonymous' as const, id: null };
+      const ip = meta?.ipAddress ?? null;
+      const where = placeOf(place);
+      await db.transaction(async (trx) => {
+        const seen = await linkTokens.peek(trx, where, VERIFY, token);
+        if (!seen) throw errors.invalidToken();
+        // The account's row is locked before the token is used, the order an email change takes
+        // (account, then its links): a change that commits first has voided the token, which the
+        // consumption below then finds used; one that comes later waits for this transaction.
+        if (place.kind === 'tenant') {
+          const scope = { tenantId: place.tenant.id };
+          const account = await lockTenantAccount(trx, scope, seen.accountId);
+          if (!account || account.disabled) throw errors.invalidToken();
+          if (!(await linkTokens.consume(trx, where, VERIFY, token))) throw errors.invalidToken();
+          if (!account.emailVerified) await updateTenantAccount(trx, scope, account.id, { emailVerified: true });
+          const target = { type: 'tenant_account', id: account.id };
+          await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'tenant_account.email_verified', target, ip });
+          return;
+        }
+        const { environment } = place;
+        const scope = { tenantId: environment.tenantId, environmentId: environment.id };
+        const account = await lockEnvironmentAccount(trx, scope, seen.accountId);
+        if (!account || account.disabled) throw errors.invalidToken();
+        if (!(await linkTokens.consume(trx, where, VERIFY, token))) throw errors.invalidToken();
+        if (!account.emailVerified) await updateEnvironmentAccount(trx, scope, account.id, { emailVerified: true });
+        const target = { type: 'environment_account', id: account.id };
+        await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'environment_account.email_verified', target, ip });
+      });
+    },
+    async resend(place, lookup, meta) {
+      const where = placeOf(place);
+      const spot = where.environmentId ?? where.tenantId;
+      const identifier = toIdentifierLookup(lookup);
+      await rateLimiter.hit([
+        [`resend-verification:${spot}:${identifier.kind}:${identifier.value}`, RESEND_VERIFICATION_LIMITS.perIdentifier],
+        ...(meta.ipAddress
+          ? [[`resend-verification-address:${spot}:${meta.ipAddress}`, RESEND_VERIFICATION_LIMITS.perAddress] as const]
+          : []),
+      ]);
+      // The same shape of work either way, the mail only queued: the timing tells nothing.
+      await db.transaction(async (trx) => {
+        const recipient = await findUnverified(trx, place, lookup);
+        if (recipient) await sendVerificationLink(trx, recipient);
+      });
+    },
+  };
+}
