@@ -9,7 +9,7 @@ import { parseWith } from '../middleware/validate.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { uuidParams } from './params.js';
 
-const createApiKeyBody = z.strictObject({
+export const createApiKeyBody = z.strictObject({
   name: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters'),
   role: z.enum(['admin', 'read-only']),
   expiresAt: z.iso

@@ -19,6 +19,7 @@ import { createTenantsRouter } from './tenants.js';
 import { createPasswordResetRouter } from './password-reset.js';
 import { createEmailVerificationRouter } from './email-verification.js';
 import { createAuditEventsRouter } from './audit-events.js';
+import { createOpenApiRouter } from './openapi/router.js';
 
 const PREFIX = '/api/v1';
 
@@ -59,6 +60,7 @@ export function createApiRouter(deps: HttpDeps): Router<AppState> {
     createPasswordResetRouter(deps),
     createEmailVerificationRouter(deps),
     createAuditEventsRouter(deps),
+    createOpenApiRouter(deps),
   ]) {
     router.use(child.routes());
   }

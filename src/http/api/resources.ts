@@ -31,7 +31,7 @@ const identifier = z
     return url !== null && !value.includes('#') && /^[a-z][a-z0-9+.-]*:/i.test(value);
   }, 'must be an absolute URI without a fragment');
 
-const createResourceBody = z.strictObject({
+export const createResourceBody = z.strictObject({
   identifier,
   name: resourceFields.name,
   scopes: resourceFields.scopes.optional(),
@@ -41,7 +41,7 @@ const createResourceBody = z.strictObject({
 });
 
 /** The identifier is what tokens and clients name: it does not change (make a new resource). */
-const updateResourceBody = z.strictObject({
+export const updateResourceBody = z.strictObject({
   name: resourceFields.name.optional(),
   scopes: resourceFields.scopes.optional(),
   accessTokenFormat: resourceFields.accessTokenFormat.optional(),

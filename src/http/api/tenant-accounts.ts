@@ -15,6 +15,7 @@ import {
   changeRoleBody,
   changeUsernameBody,
   createTenantAccountBody,
+  emptyBody,
   updateProfileBody,
 } from './tenant-schemas.js';
 
@@ -86,8 +87,7 @@ export function createTenantAccountsRouter(deps: HttpDeps): Router<AppState> {
     router.patch(`/:accountId/${action}`, async (ctx) => {
       const { actor, tenant, accountId } = await tenantOf(ctx);
       requireRole(actor, MANAGE);
-      // An action without a body: anything sent is refused like any unknown field.
-      parseWith(z.strictObject({}), readJsonBody(ctx));
+      parseWith(emptyBody, readJsonBody(ctx));
       ctx.body = toTenantAccountResponse(await accounts.setDisabled(actor, tenant, accountId, disabled));
     });
   }

@@ -48,6 +48,9 @@ export const changeUsernameBody = z.strictObject({ username: usernameField });
 export const changePhoneBody = z.strictObject({ phone: phoneField });
 export const changeRoleBody = z.strictObject({ role: tenantRoleField });
 
+/** The action routes (disable, enable) take no body: anything sent is refused like any unknown field. */
+export const emptyBody = z.strictObject({});
+
 export const changePasswordBody = z.strictObject({
   currentPassword: loginPasswordField,
   newPassword: newPasswordField,
