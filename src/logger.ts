@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/config.js';
 
 export type { Logger };
@@ -7,8 +7,8 @@ export type { Logger };
  * pino, with every place a secret could sit redacted: logs never carry passwords, codes,
  * tokens, id_token_hint, Authorization or Cookie values.
  */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const options = {
     level: config.logLevel,
     redact: {
       paths: [
@@ -26,5 +26,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  // `destination` (tests read what is logged); stdout otherwise.
+  return destination ? pino(options, destination) : pino(options);
 }

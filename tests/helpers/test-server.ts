@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createApp, type SumpApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Database } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { openTestDatabase, type TestDatabase } from './test-db.js';
 
 export const TEST_AUTH_SECRET = 'test-auth-secret-that-is-long-enough-0123456789';
@@ -42,7 +42,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
  * it listens on, so OIDC clients can follow every link it makes.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; database?: TestDatabase } = {},
+  options: { env?: Record<string, string>; database?: TestDatabase; logger?: Logger } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await openTestDatabase());
   const server = createServer();
@@ -50,7 +50,7 @@ export async function startTestServer(
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const config = testConfig({ PUBLIC_URL: url, PORT: String(port), ...options.env });
-  const logger = createLogger(config);
+  const logger = options.logger ?? createLogger(config);
   const sump = createApp({ config, db: database.db, logger });
   await sump.services.startupCheck();
   server.on('request', sump.koa.callback());
