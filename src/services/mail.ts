@@ -31,6 +31,19 @@ const BATCH = 20;
 const LEASE_SECONDS = 120;
 const MAX_ATTEMPTS = 8;
 
+/** The outbox's subject column holds 255 characters. */
+const SUBJECT_MAX_CHARACTERS = 255;
+
+/**
+ * The subject as the outbox can hold it: a subject naming a tenant or environment of 255
+ * characters is longer than that, so it is cut (by code points, with an ellipsis) instead of
+ * failing the request that sends it.
+ */
+export function fitSubject(subject: string): string {
+  const characters = [...subject];
+  return characters.length <= SUBJECT_MAX_CHARACTERS ? subject : `${characters.slice(0, SUBJECT_MAX_CHARACTERS - 1).join('')}…`;
+}
+
 /** 30 s, 1 min, 2 min … capped at an hour. */
 const backoffSeconds = (attempts: number) => Math.min(3600, 30 * 2 ** attempts);
 
@@ -50,7 +63,7 @@ export function createMailService(deps: {
         tenantId: message.tenantId,
         environmentId: message.environmentId ?? null,
         to: message.to,
-        subject: message.subject,
+        subject: fitSubject(message.subject),
         bodyEncrypted: box.encrypt(JSON.stringify({ text: message.text, html: message.html })),
       });
       // Never the link or the body: they carry single-use tokens.
