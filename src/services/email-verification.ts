@@ -125,19 +125,26 @@ export function createEmailVerificationService(deps: {
     });
   }
 
-  /** The enabled, unverified account the lookup finds here, as a mail recipient. */
+  /**
+   * The enabled, unverified account the lookup finds here, as a mail recipient: its row locked
+   * and read again, so that an email change committing meanwhile is seen (the link then goes to
+   * the new address, never to the old one).
+   */
   async function findUnverified(trx: Queryable, place: VerificationPlace, lookup: AccountLookup): Promise<VerificationRecipient | undefined> {
     const identifier = toIdentifierLookup(lookup);
     if (!canMatch(identifier)) return undefined;
     if (place.kind === 'tenant') {
-      const account = await findTenantAccountByIdentifier(trx, { tenantId: place.tenant.id }, identifier);
+      const scope = { tenantId: place.tenant.id };
+      const found = await findTenantAccountByIdentifier(trx, scope, identifier);
+      const account = found && (await lockTenantAccount(trx, scope, found.id));
       if (!account || account.disabled || account.emailVerified) return undefined;
       const owner = { tenantId: account.tenantId, environmentId: null, accountType: 'tenant_account' as const, accountId: account.id };
       return { owner, to: account.email, name: account.name, brand: place.tenant.name };
     }
     const { environment } = place;
     const scope = { tenantId: environment.tenantId, environmentId: environment.id };
-    const account = await findEnvironmentAccountByIdentifier(trx, scope, identifier);
+    const found = await findEnvironmentAccountByIdentifier(trx, scope, identifier);
+    const account = found && (await lockEnvironmentAccount(trx, scope, found.id));
     if (!account || account.disabled || account.emailVerified) return undefined;
     const owner = { ...scope, accountType: 'environment_account' as const, accountId: account.id };
     return { owner, to: account.email, name: account.name, brand: brandOfEnvironment(environment) };

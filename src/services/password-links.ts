@@ -7,7 +7,12 @@ import {
   updateEnvironmentAccount,
 } from '../db/queries/environment-accounts.js';
 import type { EnvironmentRow } from '../db/queries/environments.js';
-import { findTenantAccountByIdentifier, findTenantAccountById, updateTenantAccount } from '../db/queries/tenant-accounts.js';
+import {
+  findTenantAccountByIdentifier,
+  findTenantAccountById,
+  lockTenantAccount,
+  updateTenantAccount,
+} from '../db/queries/tenant-accounts.js';
 import type { TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import { record } from './audit.js';
@@ -179,6 +184,13 @@ export function createPasswordLinksService(deps: {
       const passwordHash = await hasher.hash(newPassword);
       let ended: EndedSessions | undefined;
       await db.transaction(async (trx) => {
+        // The account's row is locked before the token is used: the order an email change
+        // takes (the account, then its links), so the two never deadlock, and a change that
+        // committed first has voided the token.
+        const seen = await linkTokens.peek(trx, placeOf(place), PASSWORD_PURPOSES, token);
+        if (!seen) throw errors.invalidToken();
+        if (place.kind === 'tenant') await lockTenantAccount(trx, { tenantId: place.tenant.id }, seen.accountId);
+        else await lockEnvironmentAccount(trx, { tenantId: place.environment.tenantId, environmentId: place.environment.id }, seen.accountId);
         const row = await linkTokens.consume(trx, placeOf(place), PASSWORD_PURPOSES, token);
         if (!row) throw errors.invalidToken();
         let recipient: LinkRecipient;

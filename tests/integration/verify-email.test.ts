@@ -16,7 +16,7 @@ import {
   type TestUser,
 } from '../helpers/fixtures.js';
 import { findElement, HttpBrowser, pageText, readForm, type PageResponse } from '../helpers/http-browser.js';
-import { decodedMail, mailsTo } from '../helpers/mail-links.js';
+import { decodedMail, mailsTo, resetLinkIn } from '../helpers/mail-links.js';
 import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
 import { startMailTestServer, type ReceivedMail } from '../helpers/smtp.js';
 import type { TestServer } from '../helpers/test-server.js';
@@ -231,6 +231,32 @@ describe('email verification', () => {
       expect(await envAccount(tenant.environmentId, person.accountId)).toMatchObject({ email: second, emailVerified: false });
       expect((await confirm(secondLink)).status).toBe(200);
       expect(await envAccount(tenant.environmentId, person.accountId)).toMatchObject({ email: second, emailVerified: true });
+    });
+
+    it('an account made without a password gets its set-password link again at the new address', async () => {
+      const made = { name: 'Annie Easley', email: `nopass-${unique()}@example.com`, username: `nopass_${unique()}` };
+      const created = await request(server.url)
+        .post(`/api/v1/environments/${tenant.environmentId}/accounts`)
+        .set('Cookie', tenant.cookie)
+        .set('Origin', server.url)
+        .send(made);
+      expect(created.status).toBe(201);
+      const oldSetLink = resetLinkIn(await lastMailTo(made.email));
+      const moved = newAddress();
+      expect((await adminChangesEnvEmail(tenant.environmentId, created.body.id, moved)).status).toBe(200);
+
+      const atNew = await mailsAt(moved);
+      expect(atNew.map((mail) => /Subject: ([^\r\n]+)/.exec(decodedMail(mail))?.[1]).sort()).toEqual([
+        expect.stringMatching(/^Set your password for /),
+        expect.stringMatching(/^Verify your email address for /),
+      ]);
+      const newSetLink = resetLinkIn(atNew.find((mail) => decodedMail(mail).includes('/reset-password?token=')) as ReceivedMail);
+      const setPassword = (link: URL) =>
+        request(server.url)
+          .post(`/api/v1/auth/environments/${tenant.environmentId}/reset-password`)
+          .send({ token: link.searchParams.get('token'), newPassword: 'a password of my own' });
+      expect((await setPassword(oldSetLink)).status).toBe(400);
+      expect((await setPassword(newSetLink)).status).toBe(200);
     });
 
     it('a page opened before an email change cannot verify the new address when posted after it', async () => {
