@@ -261,6 +261,7 @@ describe('tenant accounts: /api/v1/tenants/:tenantId/accounts', () => {
       ['/email', { email: 'nope' }, 'email'],
       ['/email', { email: 'a@example.com', role: 'owner' }, 'role'],
       ['/email', { email: 'a@example.com', name: 'Sneaky' }, 'name'],
+      ['/email', { email: 'a@example.com', roles: '[{"role":"owner","target":"tenant"}]' }, 'roles'],
       ['/username', { username: 'a' }, 'username'],
       ['/username', { username: 'abc', disabled: true }, 'disabled'],
       ['/phone', { phone: '12345' }, 'phone'],
