@@ -281,7 +281,10 @@ describe('email verification', () => {
     });
 
     it('where verification is required: signup has no session and login is refused until the link is confirmed', async () => {
-      const environmentId = await createEnvironmentWithSettings(server, tenant, { emailVerification: { required: true } });
+      const environmentId = await createEnvironmentWithSettings(server, tenant, {
+        emailVerification: { required: true },
+        branding: { displayName: 'Acme Portal' },
+      });
       const body = signupBody();
       const signup = await request(server.url).post(`/api/v1/auth/environments/${environmentId}/signup`).send(body);
       expect(signup.status).toBe(201);
@@ -292,9 +295,14 @@ describe('email verification', () => {
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ code: 'account.email_unverified' });
 
-      const link = await verifyLinkTo(body.email);
+      // in the environment's branding
+      const mail = await lastMailTo(body.email);
+      expect(decodedMail(mail)).toContain('Subject: Verify your email address for Acme Portal');
+      const link = verifyLinkIn(mail);
       expect(`${link.origin}${link.pathname}`).toBe(`${server.url}/oidc/${environmentId}/verify-email`);
-      expect((await confirm(link)).status).toBe(200);
+      const done = await confirm(link);
+      expect(done.status).toBe(200);
+      expect(pageText(done)).toContain('Acme Portal');
       expect((await login()).status).toBe(200);
 
       // an admin's account gets a link there unless the admin vouched for the address
@@ -539,13 +547,16 @@ describe('email verification', () => {
       expect(await unusedVerifyTokens(member.id)).toBe(0);
     });
 
-    it("refuses a tenant account's link at an environment's page", async () => {
+    it("refuses a tenant account's link at an environment's page and at another tenant's page", async () => {
       const member = await createUser();
       const moved = newAddress();
       expect((await changeTenantEmail(member.cookie, member.id, moved)).status).toBe(200);
       const link = await verifyLinkTo(moved);
       const token = link.searchParams.get('token') as string;
       expectInvalidLinkPage(await new HttpBrowser().follow(`${server.url}/oidc/${tenant.environmentId}/verify-email?token=${token}`));
+      const other = await createTenant(server);
+      expectInvalidLinkPage(await new HttpBrowser().follow(`${server.url}/tenants/${other.tenantId}/verify-email?token=${token}`));
+      expect(await tenantAccount(member.id)).toMatchObject({ emailVerified: false });
       expect((await confirm(link)).status).toBe(200);
     });
   });
