@@ -60,6 +60,12 @@ export interface TenantAccountsService {
     page: { limit: number; after?: TenantAccountPosition | undefined },
   ): Promise<{ rows: TenantAccountRow[]; next: TenantAccountPosition | undefined }>;
   get(actor: Actor, tenant: TenantRow, accountId: string): Promise<TenantAccountRow>;
+  /**
+   * Refuses (404, 403) an actor who may not make this kind of change to the account, before the
+   * request's body is read: `edit` is the profile and identifiers (the account itself, or a rank
+   * above), `manage` its status and role (a rank above). The change re-checks under its locks.
+   */
+  authorize(actor: Actor, tenant: TenantRow, accountId: string, change: 'edit' | 'manage'): Promise<void>;
   create(actor: Actor, tenant: TenantRow, input: NewTenantAccountInput): Promise<TenantAccountRow>;
   updateProfile(actor: Actor, tenant: TenantRow, accountId: string, change: ProfileChange): Promise<TenantAccountRow>;
   changeIdentifier(actor: Actor, tenant: TenantRow, accountId: string, change: IdentifierChange): Promise<TenantAccountRow>;
@@ -216,6 +222,13 @@ export function createTenantAccountsService(deps: {
         await record(trx, byTenantAccount(actor, 'tenant_account.created', { type: 'tenant_account', id: account.id }));
         return account;
       });
+    },
+    async authorize(actor, tenant, accountId, change) {
+      requireOwnTenant(actor, tenant.id);
+      requireRole(actor, change === 'edit' ? READ : MANAGE);
+      const target = await findTarget(db, tenant, accountId);
+      if (change === 'edit') requireMayEdit(actor, target);
+      else if (!mayActOn(actor.role, target.role)) throw errors.forbidden();
     },
     async updateProfile(actor, tenant, accountId, change) {
       requireOwnTenant(actor, tenant.id);

@@ -64,6 +64,7 @@ export function createTenantAccountsRouter(deps: HttpDeps): Router<AppState> {
 
   router.patch('/:accountId', async (ctx) => {
     const { actor, tenant, accountId } = await tenantOf(ctx);
+    await accounts.authorize(actor, tenant, accountId, 'edit');
     const body = parseWith(updateProfileBody, readJsonBody(ctx));
     ctx.body = toTenantAccountResponse(await accounts.updateProfile(actor, tenant, accountId, body));
   });
@@ -75,6 +76,7 @@ export function createTenantAccountsRouter(deps: HttpDeps): Router<AppState> {
   ] as const) {
     router.patch(`/:accountId/${field}`, async (ctx) => {
       const { actor, tenant, accountId } = await tenantOf(ctx);
+      await accounts.authorize(actor, tenant, accountId, 'edit');
       const body = parseWith(schema as z.ZodType<{ email: string } | { username: string } | { phone: string }>, readJsonBody(ctx));
       ctx.body = toTenantAccountResponse(await accounts.changeIdentifier(actor, tenant, accountId, body));
     });
@@ -86,7 +88,7 @@ export function createTenantAccountsRouter(deps: HttpDeps): Router<AppState> {
   ] as const) {
     router.patch(`/:accountId/${action}`, async (ctx) => {
       const { actor, tenant, accountId } = await tenantOf(ctx);
-      requireRole(actor, MANAGE);
+      await accounts.authorize(actor, tenant, accountId, 'manage');
       parseWith(emptyBody, readJsonBody(ctx));
       ctx.body = toTenantAccountResponse(await accounts.setDisabled(actor, tenant, accountId, disabled));
     });
@@ -94,7 +96,7 @@ export function createTenantAccountsRouter(deps: HttpDeps): Router<AppState> {
 
   router.patch('/:accountId/role', async (ctx) => {
     const { actor, tenant, accountId } = await tenantOf(ctx);
-    requireRole(actor, MANAGE);
+    await accounts.authorize(actor, tenant, accountId, 'manage');
     const body = parseWith(changeRoleBody, readJsonBody(ctx));
     ctx.body = toTenantAccountResponse(await accounts.changeRole(actor, tenant, accountId, body.role));
   });
