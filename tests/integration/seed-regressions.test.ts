@@ -627,6 +627,29 @@ describe('seed §6.12 inconsistent answers to bad ids: every route answers a mal
   });
 });
 
+describe('seed §6.14 half-created tenants: a failure at the last step of tenant creation leaves nothing behind', () => {
+  it('rolls back the tenant, its owner, its environment and its signing keys when the session cannot be issued', async () => {
+    const body = tenantBody({ environment: { name: `half-${unique()}` } });
+    const issue = jest.spyOn(server.sump.services.apiSessions, 'issue').mockRejectedValueOnce(new Error('session store failed'));
+    try {
+      const response = await request(server.url).post('/api/v1/tenants').send(body);
+      expect(response.status).toBe(500);
+      expect(response.body).toMatchObject({ code: 'internal' });
+      expect(JSON.stringify(response.body)).not.toMatch(/session store failed|insert/i);
+      expect(issue).toHaveBeenCalledTimes(1);
+    } finally {
+      issue.mockRestore();
+    }
+    expect(await countRows(server.db, 'tenants', { name: body.tenant.name })).toBe(0);
+    expect(await countRows(server.db, 'tenant_accounts', { email_normalized: body.account.email })).toBe(0);
+    expect(await countRows(server.db, 'environments', { name: body.environment!.name })).toBe(0);
+    // the same body works once nothing fails: nothing of the first try is in its way
+    const again = await request(server.url).post('/api/v1/tenants').send(body);
+    expect(again.status).toBe(201);
+    expect(await countRows(server.db, 'signing_keys', { tenant_id: again.body.tenantId })).toBe(2);
+  });
+});
+
 describe('seed §6.14 names over 255 characters and other over-long text: 400 naming the field, never 500', () => {
   const longCases: Array<[string, Method, () => string, () => unknown, string]> = [
     ['an environment name of 256 in POST /tenants', 'post', () => '/api/v1/tenants', () => tenantBody({ environment: { name: 'e'.repeat(256) } }), 'environment.name'],
