@@ -112,7 +112,7 @@ export function createEnvironmentAuthService(deps: {
 
   return {
     authenticate,
-    ...createEnvironmentSignup({ db, hasher, apiSessions, emailVerification: deps.emailVerification }),
+    ...createEnvironmentSignup({ db, hasher, apiSessions, emailVerification: deps.emailVerification, rateLimiter }),
     async login({ environment, lookup, password, meta }) {
       let account: EnvironmentAccountRow;
       try {

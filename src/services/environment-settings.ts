@@ -47,6 +47,8 @@ export const environmentSettingsSchema = z
       .object({
         loginsPerIdentifier: z.number().int().min(1).max(1000).optional(),
         loginsPerAddress: z.number().int().min(1).max(100_000).optional(),
+        signupsPerAddress: z.number().int().min(1).max(100_000).optional(),
+        signupsPerEnvironment: z.number().int().min(1).max(1_000_000).optional(),
         windowSeconds: z.number().int().min(60).max(DAY).optional(),
       })
       .strict()
@@ -69,8 +71,17 @@ export interface EnvironmentSettings {
     refreshReuseGraceSeconds: number;
   };
   readonly keys: { rotationDays: number };
-  /** Sign-in attempts allowed per identifier and per address in each window. */
-  readonly rateLimits: { loginsPerIdentifier: number; loginsPerAddress: number; windowSeconds: number };
+  /**
+   * Sign-in attempts allowed per identifier and per address in each window; JSON signups
+   * (the one answer that tells a taken email apart, and a mail each) per address and in all.
+   */
+  readonly rateLimits: {
+    loginsPerIdentifier: number;
+    loginsPerAddress: number;
+    signupsPerAddress: number;
+    signupsPerEnvironment: number;
+    windowSeconds: number;
+  };
 }
 
 export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
@@ -81,7 +92,7 @@ export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
   sessions: { lifetimeSeconds: 30 * DAY, idleSeconds: 7 * DAY },
   tokens: { accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 30 * DAY, refreshReuseGraceSeconds: 10 },
   keys: { rotationDays: 0 },
-  rateLimits: { loginsPerIdentifier: 10, loginsPerAddress: 60, windowSeconds: 15 * 60 },
+  rateLimits: { loginsPerIdentifier: 10, loginsPerAddress: 60, signupsPerAddress: 30, signupsPerEnvironment: 600, windowSeconds: 15 * 60 },
 });
 
 /** The stored (partial) settings with every default filled in. */

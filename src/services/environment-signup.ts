@@ -15,6 +15,7 @@ import { record, selfEvent } from './audit.js';
 import type { EmailVerificationService } from './email-verification.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './passwords.js';
+import type { RateLimiter } from './rate-limits.js';
 
 export interface SignupInput {
   readonly name: string;
@@ -55,8 +56,9 @@ export function createEnvironmentSignup(deps: {
   hasher: PasswordHasher;
   apiSessions: ApiSessionsService;
   emailVerification: Pick<EmailVerificationService, 'sendVerificationLink'>;
+  rateLimiter: RateLimiter;
 }): EnvironmentSignup {
-  const { db, hasher, apiSessions, emailVerification } = deps;
+  const { db, hasher, apiSessions, emailVerification, rateLimiter } = deps;
 
   function assertSignupOpen(environment: EnvironmentRow): void {
     const { signup } = resolveSettings(environment.settings);
@@ -68,6 +70,16 @@ export function createEnvironmentSignup(deps: {
     async signup({ environment, account: input, meta }) {
       assertSignupOpen(environment);
       const settings = resolveSettings(environment.settings);
+      // Counted before anything is looked up: a 409 tells a taken email apart, and each new
+      // account mails a link, so neither can be had at will.
+      const limits = settings.rateLimits;
+      const window = limits.windowSeconds;
+      await rateLimiter.hit([
+        [`environment-signup:${environment.id}`, { limit: limits.signupsPerEnvironment, windowSeconds: window }],
+        ...(meta.ipAddress
+          ? [[`environment-signup-address:${environment.id}:${meta.ipAddress}`, { limit: limits.signupsPerAddress, windowSeconds: window }] as const]
+          : []),
+      ]);
       if (characterCount(input.password) < settings.passwordPolicy.minLength) {
         throw errors.validation([
           { field: 'password', message: `must be at least ${settings.passwordPolicy.minLength} characters` },

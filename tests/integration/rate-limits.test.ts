@@ -57,6 +57,40 @@ describe('rate limits on sign-in', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
+  it('limits JSON signups per address and per environment, before anything is looked up or written', async () => {
+    const signup = (environmentId: string, email: string) =>
+      request(server.url)
+        .post(`/api/v1/auth/environments/${environmentId}/signup`)
+        .send({ name: 'Probe', email, username: `probe_${Math.random().toString(36).slice(2, 10)}`, password: 'long enough password' });
+    const perAddress = await createTenant(server);
+    await server
+      .db('environments')
+      .where({ id: perAddress.environmentId })
+      .update({ settings: JSON.stringify({ rateLimits: { signupsPerAddress: 2 } }) });
+    const taken = await signupUser(server, perAddress.environmentId);
+    const statuses = [];
+    // the probe of a taken email counts like any signup; past the limit nothing is told apart
+    for (const email of [taken.email, 'fresh-1@example.com', taken.email, 'fresh-2@example.com']) {
+      const response = await signup(perAddress.environmentId, email);
+      statuses.push(response.status);
+      if (response.status === 429) expect(response.body).toMatchObject({ code: 'request.rate_limited' });
+    }
+    expect(statuses).toEqual([409, 429, 429, 429]);
+    const accounts = await server.db('environment_accounts').where({ environment_id: perAddress.environmentId });
+    expect(accounts).toHaveLength(1);
+
+    const perEnvironment = await createTenant(server);
+    await server
+      .db('environments')
+      .where({ id: perEnvironment.environmentId })
+      .update({ settings: JSON.stringify({ rateLimits: { signupsPerEnvironment: 2, signupsPerAddress: 100 } }) });
+    const answers = [];
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      answers.push((await signup(perEnvironment.environmentId, `someone-${attempt}-${perEnvironment.tenantId}@example.com`)).status);
+    }
+    expect(answers).toEqual([201, 201, 429]);
+  });
+
   it('shows the hosted login page’s limit as a 429 page', async () => {
     const user = await signupUser(server, tenant.environmentId);
     const client = await createClient(server, tenant, { firstParty: true });

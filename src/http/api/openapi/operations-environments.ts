@@ -13,6 +13,7 @@ import {
 import { pageQuery } from '../pagination.js';
 import { createResourceBody, updateResourceBody } from '../resources.js';
 import { loginBody, signupBody } from '../schemas.js';
+import { emptyBody } from '../tenant-schemas.js';
 import * as ex from './examples.js';
 import {
   BODY_PROBLEMS,
@@ -187,7 +188,7 @@ export const environmentOperations: Operation[] = [
     security: PUBLIC,
     body: { schema: signupBody, example: ex.bodies.signup },
     response: loginAnswer(201, 'Created; the `sump_env_session` cookie is set when a session was issued.'),
-    problems: [400, 403, 404, 409, 413, 415],
+    problems: [400, 403, 404, 409, 413, 415, 429],
   },
   {
     method: 'post',
@@ -359,8 +360,9 @@ export const environmentOperations: Operation[] = [
           ? 'Disable an end user (its API and OIDC sessions, grants and tokens end at once)'
           : 'Enable an end user',
       security: TENANT_ADMIN,
+      body: { schema: emptyBody, example: ex.bodies.empty, required: false, description: 'No body, or an empty object.' },
       response: accountAnswer,
-      problems: WRITE_PROBLEMS,
+      problems: BODY_PROBLEMS,
     }),
   ),
 ];

@@ -60,7 +60,13 @@ export const environmentSettingsSchema = z.object({
     refreshReuseGraceSeconds: z.number().int(),
   }),
   keys: z.object({ rotationDays: z.number().int() }),
-  rateLimits: z.object({ loginsPerIdentifier: z.number().int(), loginsPerAddress: z.number().int(), windowSeconds: z.number().int() }),
+  rateLimits: z.object({
+    loginsPerIdentifier: z.number().int(),
+    loginsPerAddress: z.number().int(),
+    signupsPerAddress: z.number().int(),
+    signupsPerEnvironment: z.number().int(),
+    windowSeconds: z.number().int(),
+  }),
 });
 
 export const environmentSchema = z.object({
