@@ -368,6 +368,10 @@ describe('environment accounts: /api/v1/environments/:envId/accounts', () => {
       expect((await call('patch', `${path}/disable`, { cookie: user.cookie })).status).toBe(403);
       expect((await call('patch', `${base(other.environmentId)}/${person.accountId}/disable`)).status).toBe(404);
       expect(await sessionWorks(person)).toBe(true);
+      // the action takes no body: a field sent is refused like any unknown field, and nothing changes
+      const withBody = await call('patch', `${path}/disable`).send({ disabled: false });
+      expect([withBody.status, withBody.body.errors]).toEqual([400, [{ field: 'disabled', message: expect.any(String) }]]);
+      expect(await sessionWorks(person)).toBe(true);
       const disabled = await call('patch', `${path}/disable`, { cookie: admin.cookie });
       expect(disabled.status).toBe(200);
       expect(disabled.body).toMatchObject({ id: person.accountId, disabled: true, disabledAt: expect.any(String) });

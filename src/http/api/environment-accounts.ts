@@ -17,6 +17,7 @@ import { readJsonBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin, isUnsafeMethod } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
 import { toEnvironmentAccountResponse } from './account-responses.js';
+import { emptyBody } from './tenant-schemas.js';
 import { environmentCredential } from './environment-credential.js';
 import {
   accountListQuery,
@@ -180,6 +181,7 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
   ] as const) {
     router.patch(`/:accountId/${action}`, async (ctx) => {
       const { caller, environment, accountId } = await authorize(ctx, ADMIN_ONLY, true);
+      parseWith(emptyBody, readJsonBody(ctx));
       ctx.body = toEnvironmentAccountResponse(
         await services.environmentAccounts.setDisabled(tenantActorOf(caller), environment, accountId, disabled),
       );
