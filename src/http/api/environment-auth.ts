@@ -14,7 +14,8 @@ import { changePasswordBody } from './environment-schemas.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { requestMeta, uuidParams } from './params.js';
 import { toSessionResponse } from './responses.js';
-import { loginBody, loginLookup, signupBody } from './schemas.js';
+import { lookupOf } from './account-places.js';
+import { loginBody, signupBody } from './schemas.js';
 
 const sessionCursor = z.strictObject({
   createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
@@ -56,7 +57,7 @@ export function createEnvironmentAuthRouter(deps: HttpDeps): Router<AppState> {
     const body = parseWith(loginBody, readJsonBody(ctx));
     const { account, issued } = await services.environmentAuth.login({
       environment,
-      lookup: loginLookup(body),
+      lookup: lookupOf(body),
       password: body.password,
       meta: requestMeta(ctx),
     });

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import type { Context } from 'koa';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { toSessionResponse } from './responses.js';
-import { loginBody, loginLookup } from './schemas.js';
+import { lookupOf } from './account-places.js';
+import { loginBody } from './schemas.js';
 import { changePasswordBody } from './tenant-schemas.js';
 
 const sessionCursor = z.strictObject({
@@ -30,7 +31,7 @@ export function createTenantAuthRouter(deps: HttpDeps): Router<AppState> {
     const body = parseWith(loginBody, readJsonBody(ctx));
     const { account, issued } = await services.tenantAuth.login({
       tenant,
-      lookup: loginLookup(body),
+      lookup: lookupOf(body),
       password: body.password,
       meta: requestMeta(ctx),
     });
