@@ -9,6 +9,7 @@ import type { HttpDeps } from '../deps.js';
 import { createCsrf } from '../middleware/csrf.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
+import { createForgotPasswordPage } from './forgot-password.js';
 import { createInteractionPages, PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
 import { createVerifyEmailPage } from './verify-email.js';
@@ -17,7 +18,7 @@ import { setPageHeaders, type Views } from './views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;
-const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent))?$/;
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent|forgot-password))?$/;
 /** Endpoints that answer JSON: a failure there is an OAuth error body, not a page. */
 const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|jwks|\.well-known\/.*|reg.*)$/;
 
@@ -69,6 +70,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
   const { views, issuers, logger } = deps;
   const csrf = createCsrf({ secret: deps.config.authSecret, secure: deps.config.publicUrl.startsWith('https://') });
   const interaction = createInteractionPages({ views, csrf, services: deps.services });
+  const forgotPage = createForgotPasswordPage({ views, csrf, services: deps.services });
   const resetPage = createResetPasswordPage({ views, csrf, services: deps.services });
   const verifyPage = createVerifyEmailPage({ views, csrf, services: deps.services });
 
@@ -117,6 +119,14 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     const step = INTERACTION_PATH.exec(rest);
     if (step) {
       const [, uid = '', action] = step;
+      if (action === 'forgot-password') {
+        if (ctx.method === 'GET') return forgotPage.show(ctx, issuer, uid);
+        if (ctx.method === 'POST') {
+          await formBody(ctx, async () => undefined);
+          return forgotPage.submit(ctx, issuer, uid);
+        }
+        return notFoundPage(views, ctx, issuer);
+      }
       if (ctx.method === 'GET' && !action) return interaction.show(ctx, issuer, uid);
       if (ctx.method === 'POST' && action) {
         await formBody(ctx, async () => undefined);
@@ -187,13 +197,14 @@ function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logge
   } else if (isUnstorableInputError(error)) {
     status = 400;
     message = 'The request holds characters that cannot be used.';
-  } else if (isClientHttpError(error)) {
-    status = error.status;
-    message = status === 413 ? 'What was sent is too large.' : 'The request could not be read.';
   } else if (error instanceof oidcErrors.SessionNotFound) {
+    // Before the generic 4xx below: the provider's errors are exposed 400s too.
     status = 400;
     title = 'This page is out of date';
     message = 'Your sign-in session has expired or was started in another browser. Go back to the app and start again.';
+  } else if (isClientHttpError(error)) {
+    status = error.status;
+    message = status === 413 ? 'What was sent is too large.' : 'The request could not be read.';
   } else if (isAppError(error) && error.status < 500) {
     status = error.status;
     message = error.detail;

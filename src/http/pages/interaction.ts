@@ -78,6 +78,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         error: view.error,
         csrfToken: csrf.token(ctx),
         action: `${issuer.issuerPath}/interaction/${interaction.uid}/login`,
+        forgotPasswordUrl: `${issuer.issuerPath}/interaction/${interaction.uid}/forgot-password`,
       },
       view.status ?? 200,
     );

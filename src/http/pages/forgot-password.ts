@@ -1,0 +1,138 @@
+import type { Context } from 'koa';
+import type { Issuer } from '../../oidc/issuer-registry.js';
+import { emailField, usernameField } from '../../services/account-fields.js';
+import type { Services } from '../../services/index.js';
+import { RateLimitedError } from '../../services/rate-limits.js';
+import { requestMeta } from '../api/params.js';
+import type { Csrf } from '../middleware/csrf.js';
+import { PageError } from './interaction.js';
+import { brandOf } from './page-context.js';
+import type { Views } from './views.js';
+
+type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
+
+/** An email is at most 320 characters; anything longer matches nobody. */
+const IDENTIFIER_MAX_LENGTH = 320;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+const staleInteraction = () =>
+  new PageError(400, 'This page is out of date', 'This sign-in page has expired. Go back to the app and start again.');
+
+const formField = (ctx: Context, name: string): string => {
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  return typeof value === 'string' ? value : '';
+};
+
+/**
+ * What is wrong with an identifier, from its shape alone (never from whether an account has
+ * it): empty, too long, characters no account can hold, neither an email nor a username. The
+ * hosted pages' one rule decides which it is: an email when it contains "@".
+ */
+export function identifierProblem(identifier: string): string | undefined {
+  const value = identifier.trim();
+  if (value === '') return 'Enter your email address or username.';
+  if ([...value].length > IDENTIFIER_MAX_LENGTH) return `That is too long: at most ${IDENTIFIER_MAX_LENGTH} characters.`;
+  if (CONTROL_CHARACTERS.test(value)) return 'That holds characters that cannot be used.';
+  const field = value.includes('@') ? emailField : usernameField;
+  if (!field.safeParse(value).success) return 'Enter the email address or the username of your account.';
+  return undefined;
+}
+
+/**
+ * The hosted forgot-password step of a sign-in, at …/interaction/:uid/forgot-password: GET shows
+ * the form, POST mails a reset link to the account the identifier names, if there is one, and
+ * always answers the same "check your email" page.
+ */
+export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; services: Services }) {
+  const { views, csrf, services } = deps;
+
+  /** The interaction of this browser at the login step; anything else is the out-of-date page. */
+  async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
+    // Throws SessionNotFound without this interaction's cookie (unknown or expired uid).
+    const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== uid || interaction.prompt.name !== 'login') throw staleInteraction();
+    return interaction;
+  }
+
+  const loginUrl = (issuer: Issuer, interaction: Interaction) => `${issuer.issuerPath}/interaction/${interaction.uid}`;
+
+  function renderForm(
+    ctx: Context,
+    issuer: Issuer,
+    interaction: Interaction,
+    view: { identifier: string; fieldError?: string; formError?: string; status?: number },
+  ) {
+    views.respond(
+      ctx,
+      'pages/forgot-password.njk',
+      {
+        title: 'Reset your password',
+        brand: brandOf(issuer),
+        identifier: view.identifier,
+        fieldError: view.fieldError,
+        formError: view.formError,
+        csrfToken: csrf.token(ctx),
+        action: `${loginUrl(issuer, interaction)}/forgot-password`,
+        loginUrl: loginUrl(issuer, interaction),
+      },
+      view.status ?? 200,
+    );
+  }
+
+  return {
+    /** GET …/interaction/:uid/forgot-password */
+    async show(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      const interaction = await load(ctx, issuer, uid);
+      renderForm(ctx, issuer, interaction, { identifier: '' });
+    },
+
+    /** POST …/interaction/:uid/forgot-password — `identifier` (email or username). */
+    async submit(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      const interaction = await load(ctx, issuer, uid);
+      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
+        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+      }
+      const identifier = formField(ctx, 'identifier');
+      const problem = identifierProblem(identifier);
+      if (problem) {
+        // Shown again only when it can be shown as it is (autoescaped, like every value).
+        const shown = [...identifier].length <= IDENTIFIER_MAX_LENGTH && !CONTROL_CHARACTERS.test(identifier) ? identifier : '';
+        renderForm(ctx, issuer, interaction, { identifier: shown, fieldError: problem, status: 400 });
+        return;
+      }
+      try {
+        // TODO(issue 4, item 1): the reset link should remember this interaction, so that the
+        // reset page can send the browser back into this sign-in when it is still alive (DESIGN.md
+        // "A link token remembers the interaction it was made in"). Not built yet: today the reset
+        // page says it is done, and the person signs in again from the app (or from the login
+        // step this page links back to, while it lives).
+        await services.passwordLinks.forgot(
+          { kind: 'environment', environment: issuer.environment },
+          { identifier },
+          requestMeta(ctx),
+        );
+      } catch (error) {
+        if (!(error instanceof RateLimitedError)) throw error;
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        renderForm(ctx, issuer, interaction, {
+          identifier: identifier.trim(),
+          formError: 'Too many attempts. Wait a few minutes and try again.',
+          status: error.status,
+        });
+        return;
+      }
+      // The same page, status and body whether or not an account has this identifier.
+      views.respond(ctx, 'pages/check-email.njk', {
+        title: 'Check your email',
+        brand: brandOf(issuer),
+        message:
+          'If an account has this email address or username, we have sent it a link to choose a new password. The link works for one hour.',
+        loginUrl: loginUrl(issuer, interaction),
+      });
+    },
+  };
+}
+
+export type ForgotPasswordPage = ReturnType<typeof createForgotPasswordPage>;
