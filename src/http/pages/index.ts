@@ -9,10 +9,12 @@ import type { HttpDeps } from '../deps.js';
 import { createCsrf } from '../middleware/csrf.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
+import { resolveSettings } from '../../services/environment-settings.js';
 import { createForgotPasswordPage } from './forgot-password.js';
 import { createInteractionPages, PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
 import { createVerifyEmailPage } from './verify-email.js';
+import { serveBrandingCss } from './branding.js';
 import { brandOf } from './page-context.js';
 import { setPageHeaders, type Views } from './views.js';
 
@@ -85,6 +87,10 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     const issuer = await issuers.get(environmentId.toLowerCase());
     if (!issuer) return notFoundPage(views, ctx);
     (ctx.state as { issuer?: Issuer }).issuer = issuer;
+
+    if (rest === '/branding.css' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      return serveBrandingCss(ctx, resolveSettings(issuer.environment.settings));
+    }
 
     // The reset / set-password page a mail links to: GET shows the form, only the POST uses the token.
     if (rest === '/reset-password') {
