@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainHttpsOrigin } from './url-rules.js';
 
 const DAY = 24 * 60 * 60;
 
@@ -15,6 +16,7 @@ export const environmentSettingsSchema = z
           .string()
           .url()
           .refine((value) => value.startsWith('https://'), 'must be an https URL')
+          .refine((value) => plainHttpsOrigin(value) !== undefined, 'must be on a plain host name (letters, digits, dots, hyphens)')
           .optional(),
         primaryColor: z
           .string()

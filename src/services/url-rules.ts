@@ -62,3 +62,21 @@ export async function fetchableUrlProblem(value: string, options: { production: 
   if (addresses.length === 0 || !addresses.every(isPublicAddress)) return 'must not point to a private or local address';
   return undefined;
 }
+
+/**
+ * An https origin with a plain host (DNS name or IPv4) and optional port. A URL parser keeps
+ * `;`, `,` and `'` in a host, which in a CSP source would end the directive: only such a plain
+ * origin may be put into one (a logo's origin into `img-src`).
+ */
+const PLAIN_HTTPS_ORIGIN = /^https:\/\/[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?$/;
+
+/** The URL's origin when it is a plain https origin, else undefined. */
+export function plainHttpsOrigin(url: string | null): string | undefined {
+  if (url === null || !url.startsWith('https://')) return undefined;
+  try {
+    const { origin } = new URL(url);
+    return PLAIN_HTTPS_ORIGIN.test(origin) ? origin : undefined;
+  } catch {
+    return undefined;
+  }
+}

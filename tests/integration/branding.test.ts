@@ -265,14 +265,16 @@ describe('branding of the hosted pages', () => {
     expect(forgedPage.body).not.toContain('#123456');
   });
 
-  it('shows no logo, and adds nothing to the CSP, when the logo URL has no plain host', async () => {
+  it('refuses a logo URL without a plain host (400), and a row holding one shows no logo and adds nothing to the CSP', async () => {
     const environment = await createEnvironment(server, tenant);
     // a URL parser keeps ";" in a host: taken as it is, it would end img-src and start a directive
     const logoUrl = 'https://cdn.example;script-src*/logo.png';
-    const patched = await patchSettings(environment.id, { branding: { displayName: 'Odd Host', logoUrl } });
-    expect(patched.status).toBe(200);
-    const page = await loginPage(environment.id);
-    expect(findElement(page, '.brand')?.textContent).toBe('Odd Host');
+    const refused = await patchSettings(environment.id, { branding: { displayName: 'Odd Host', logoUrl } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'settings.branding.logoUrl' })]);
+
+    const forged = await createEnvironmentWithSettings(server, tenant, { branding: { displayName: 'Odd Host', logoUrl } });
+    const page = await loginPage(forged);
     expect(findElement(page, 'img')).toBeNull();
     const csp = cspOf(page);
     expect(csp.get('img-src')).toEqual(["'self'"]);

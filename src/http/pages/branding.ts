@@ -1,15 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import type { EnvironmentSettings } from '../../services/environment-settings.js';
+import { plainHttpsOrigin } from '../../services/url-rules.js';
 
 /** Exactly what a stored brand colour may be; checked again here so nothing else reaches CSS. */
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
-/**
- * An https origin with a plain host (DNS name or IPv4) and optional port: the only thing put into
- * `img-src`. A URL parser keeps `;`, `,` and `'` in a host, which would end the CSP directive.
- */
-const PLAIN_HTTPS_ORIGIN = /^https:\/\/[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?$/;
-
 /** Text on the brand colour: whichever of these reads better on it (WCAG contrast ratio). */
 const LIGHT_TEXT = '#ffffff';
 const DARK_TEXT = '#111827';
@@ -70,15 +65,7 @@ export function brandingVersion(css: string): string {
 }
 
 /** The logo's origin when it is a plain https origin, else undefined (and the logo is not shown). */
-export function logoOrigin(logoUrl: string | null): string | undefined {
-  if (logoUrl === null || !logoUrl.startsWith('https://')) return undefined;
-  try {
-    const { origin } = new URL(logoUrl);
-    return PLAIN_HTTPS_ORIGIN.test(origin) ? origin : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const logoOrigin = plainHttpsOrigin;
 
 /** The branding of an environment's pages, from its resolved settings. */
 export function brandingOf(issuerPath: string, name: string, settings: EnvironmentSettings): PageBranding {
