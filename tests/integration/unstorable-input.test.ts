@@ -46,6 +46,22 @@ describe('input the database cannot store', () => {
     expect(await countRows(server.db, 'environment_accounts', { environment_id: tenant.environmentId, email: 'nul@example.com' })).toBe(0);
   });
 
+  it('answers a body nested thousands deep with a 400, not a 500 (regression: the NUL walk overflowed the stack)', async () => {
+    // written as text: building such a value and serialising it would overflow here too
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const tenantsBefore = await countRows(server.db, 'tenants', {});
+    for (const [path, body] of [
+      [`/api/v1/auth/environments/${tenant.environmentId}/login`, `{"x":${nested(4_000)}}`],
+      [`/api/v1/auth/tenants/${tenant.tenantId}/forgot-password`, `${'['.repeat(15_000)}1${']'.repeat(15_000)}`],
+      ['/api/v1/tenants', `{"tenant":{"name":"Deep","customProperties":{"deep":${nested(40)}}},"account":{}}`],
+    ] as const) {
+      const response = await request(server.url).post(path).set('Content-Type', 'application/json').send(body);
+      expect([response.status, response.body.code]).toEqual([400, 'request.validation_failed']);
+      expect(response.body.errors).toEqual([{ field: '(body)', message: 'must not nest objects or arrays more than 32 deep' }]);
+    }
+    expect(await countRows(server.db, 'tenants', {})).toBe(tenantsBefore);
+  });
+
   it('answers a NUL in an authorization request with a 400 page, not a 500 or a redirect', async () => {
     const config = await discoverClient(server, tenant.environmentId, client);
     for (const param of ['state', 'nonce', 'login_hint', 'ui_locales']) {

@@ -39,6 +39,21 @@ export function koaJsonBody(): Middleware {
   });
 }
 
+/** No API body nests deeper than this; deeper ones are refused before anything walks them. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether objects and arrays nest deeper than `max`, found without recursion (any depth is safe). */
+export function exceedsDepth(value: unknown, max: number): boolean {
+  const stack: Array<[node: unknown, depth: number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Does the request carry a body (a non-zero length, or a chunked one)? */
 export function hasBody(ctx: Context): boolean {
   if (ctx.get('Transfer-Encoding')) return true;
@@ -55,6 +70,9 @@ export function readJsonBody(ctx: Context): unknown {
   const failure = bodyErrors.get(ctx);
   if (failure) throw failure;
   const body = ctx.request.body ?? {};
+  if (exceedsDepth(body, MAX_JSON_DEPTH)) {
+    throw errors.validation([{ field: '(body)', message: `must not nest objects or arrays more than ${MAX_JSON_DEPTH} deep` }]);
+  }
   const unstorable = unstorableFields(body);
   if (unstorable.length > 0) throw errors.validation(unstorable);
   return body;
