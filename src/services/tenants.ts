@@ -132,6 +132,11 @@ export function createTenantsService(deps: {
       }
     },
     async create(input, meta) {
+      // The same limits as every other write of custom properties (50 keys, 8 KB).
+      if (input.tenant.customProperties) assertCustomPropertiesFit(input.tenant.customProperties, 'tenant.customProperties');
+      if (input.environment?.customProperties) {
+        assertCustomPropertiesFit(input.environment.customProperties, 'environment.customProperties');
+      }
       // Hashed before the transaction opens: no connection is held while argon2 runs.
       const passwordHash = await hasher.hash(input.account.password);
       return db.transaction(async (trx) => {

@@ -126,6 +126,10 @@ describe('POST /api/v1/tenants', () => {
       ['an unknown top-level field', (body) => ({ ...body, plan: 'gold' }), 'plan'],
       ['an unknown tenant field', (body) => ({ ...body, tenant: { ...body.tenant, id: 'x' } }), 'tenant.id'],
       ['an environment without a name', (body) => ({ ...body, environment: {} }), 'environment.name'],
+      // the limits of every other custom-property write (regression: POST /tenants skipped them)
+      ['51 tenant custom properties', (body) => ({ ...body, tenant: { ...body.tenant, customProperties: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) } }), 'tenant.customProperties'],
+      ['9 KB of tenant custom properties', (body) => ({ ...body, tenant: { ...body.tenant, customProperties: { big: 'x'.repeat(9000) } } }), 'tenant.customProperties'],
+      ['51 environment custom properties', (body) => ({ ...body, environment: { name: 'dev', customProperties: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) } }), 'environment.customProperties'],
       // seed §6: mass assignment of columns
       ['account.passwordHash', (body) => ({ ...body, account: { ...body.account, passwordHash: 'x' } }), 'account.passwordHash'],
       ['account.role', (body) => ({ ...body, account: { ...body.account, role: 'owner' } }), 'account.role'],
