@@ -4,7 +4,7 @@ import type { ApiKeyRow } from '../../db/queries/api-keys.js';
 import type { AppContext, AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { uuidParams } from './params.js';
@@ -69,6 +69,8 @@ export function createApiKeysRouter(deps: HttpDeps): Router<AppState> {
 
   router.delete('/:keyId', async (ctx) => {
     const { actor, tenant, keyId } = await tenantOf(ctx, 'keyId');
+    services.apiKeys.assertMayManage(actor);
+    readEmptyBody(ctx);
     await services.apiKeys.revoke(actor, tenant, keyId);
     ctx.status = 204;
   });

@@ -4,7 +4,7 @@ import { MANAGE, requireRole } from '../../services/access.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
 import { createClientBody, updateClientBody } from './client-schemas.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
@@ -69,6 +69,7 @@ export function createClientsRouter(deps: HttpDeps): Router<AppState> {
     const clientId = clientIdParam(ctx.params);
     const environment = await services.environments.findVisible(actor, environmentId);
     requireRole(actor, MANAGE);
+    readEmptyBody(ctx);
     await services.clients.remove(actor, environment, clientId);
     ctx.status = 204;
   });
@@ -79,6 +80,7 @@ export function createClientsRouter(deps: HttpDeps): Router<AppState> {
     const clientId = clientIdParam(ctx.params);
     const environment = await services.environments.findVisible(actor, environmentId);
     requireRole(actor, MANAGE);
+    readEmptyBody(ctx);
     const { client, clientSecret } = await services.clients.rotateSecret(actor, environment, clientId);
     ctx.body = { ...toClientResponse(client), clientSecret };
   });

@@ -13,7 +13,7 @@ import {
   TENANT_SESSION_COOKIE,
 } from '../middleware/cookies.js';
 import { readApiKey } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readEmptyBody, readJsonBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin, isUnsafeMethod } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
 import { toEnvironmentAccountResponse } from './account-responses.js';
@@ -134,6 +134,7 @@ export function createEnvironmentAccountsRouter(deps: HttpDeps): Router<AppState
 
   router.delete('/:accountId', async (ctx) => {
     const { caller, environment, accountId } = await authorize(ctx, WRITE_ONE, true);
+    readEmptyBody(ctx);
     await services.environmentAccounts.remove(caller, environment, accountId);
     if (caller.kind === 'self') clearSessionCookie(ctx, config, ENVIRONMENT_SESSION_COOKIE);
     ctx.status = 204;

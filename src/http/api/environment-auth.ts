@@ -6,7 +6,7 @@ import { errors } from '../../errors/codes.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { clearSessionCookie, ENVIRONMENT_SESSION_COOKIE, setSessionCookie } from '../middleware/cookies.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
 import { environmentCredential } from './environment-credential.js';
@@ -109,6 +109,7 @@ export function createEnvironmentAuthRouter(deps: HttpDeps): Router<AppState> {
 
   router.post('/logout-all', async (ctx) => {
     const { environment, session } = await currentSessionOf(ctx);
+    readEmptyBody(ctx);
     const revoked = await services.environmentAuth.logoutAll(environment, session, requestMeta(ctx));
     clearSessionCookie(ctx, config, ENVIRONMENT_SESSION_COOKIE);
     ctx.body = { revoked };

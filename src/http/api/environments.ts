@@ -4,7 +4,7 @@ import { MANAGE, requireOwnTenant, requireRole } from '../../services/access.js'
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
 import {
   deleteCustomPropertyBody,
@@ -73,6 +73,7 @@ export function createEnvironmentsRouter(deps: HttpDeps): Router<AppState> {
     const { tenantId, environmentId } = uuidParams(ctx.params, 'tenantId', 'environmentId');
     const environment = await services.environments.get(actor, tenantId, environmentId);
     requireRole(actor, MANAGE);
+    readEmptyBody(ctx);
     await services.environments.remove(actor, environment);
     await issuers.evict(environment.id);
     ctx.status = 204;

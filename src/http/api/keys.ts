@@ -3,6 +3,7 @@ import type { PublishedKey } from '../../services/signing-keys.js';
 import { MANAGE, requireRole } from '../../services/access.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
+import { readEmptyBody } from '../middleware/json-body.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
 import { uuidParams } from './params.js';
 
@@ -38,6 +39,7 @@ export function createKeysRouter(deps: HttpDeps): Router<AppState> {
     const { environmentId } = uuidParams(ctx.params, 'environmentId');
     const environment = await services.environments.findVisible(actor, environmentId);
     requireRole(actor, MANAGE);
+    readEmptyBody(ctx);
     const keys = await services.environmentKeys.rotate(actor, environment);
     // Every node rebuilds this issuer with the new keys (oidc-provider fixes its JWKS when built).
     await issuers.evict(environment.id);

@@ -5,7 +5,7 @@ import { MANAGE, requireRole } from '../../services/access.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { CLIENT_ID_PATTERN, uuidParams } from './params.js';
@@ -114,6 +114,7 @@ export function createResourcesRouter(deps: HttpDeps): Router<AppState> {
     const { resourceId } = uuidParams(ctx.params, 'environmentId', 'resourceId');
     const { actor, environment } = await environmentOf(ctx);
     requireRole(actor, MANAGE);
+    readEmptyBody(ctx);
     await services.apiResources.remove(actor, environment, resourceId);
     ctx.status = 204;
   });

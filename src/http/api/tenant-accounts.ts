@@ -4,7 +4,7 @@ import { MANAGE, requireRole } from '../../services/access.js';
 import type { AppContext, AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
 import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { uuidParams } from './params.js';
@@ -103,6 +103,8 @@ export function createTenantAccountsRouter(deps: HttpDeps): Router<AppState> {
 
   router.delete('/:accountId', async (ctx) => {
     const { actor, tenant, accountId } = await tenantOf(ctx);
+    await accounts.authorize(actor, tenant, accountId, 'edit');
+    readEmptyBody(ctx);
     await accounts.remove(actor, tenant, accountId);
     ctx.status = 204;
   });

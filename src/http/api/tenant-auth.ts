@@ -3,7 +3,7 @@ import { errors } from '../../errors/codes.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie, TENANT_SESSION_COOKIE } from '../middleware/cookies.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { assertCookieWriteOrigin } from '../middleware/origin.js';
 import { parseWith } from '../middleware/validate.js';
 import { requestMeta, uuidParams } from './params.js';
@@ -78,6 +78,7 @@ export function createTenantAuthRouter(deps: HttpDeps): Router<AppState> {
 
   router.post('/logout-all', async (ctx) => {
     const session = await sessionOf(ctx);
+    readEmptyBody(ctx);
     const revoked = await services.tenantAuth.logoutAll(session, requestMeta(ctx));
     clearSessionCookie(ctx, config, TENANT_SESSION_COOKIE);
     ctx.body = { revoked };

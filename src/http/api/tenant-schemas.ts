@@ -49,7 +49,7 @@ export const changePhoneBody = z.strictObject({ phone: phoneField });
 export const changeRoleBody = z.strictObject({ role: tenantRoleField });
 
 /** The action routes (disable, enable) take no body: anything sent is refused like any unknown field. */
-export const emptyBody = z.strictObject({});
+export { emptyBody } from '../middleware/json-body.js';
 
 export const changePasswordBody = z.strictObject({
   currentPassword: loginPasswordField,

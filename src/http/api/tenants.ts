@@ -3,7 +3,7 @@ import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { actorOf, koaRequireTenantSession } from '../middleware/auth.js';
 import { readBearerToken, setSessionCookie, TENANT_SESSION_COOKIE } from '../middleware/cookies.js';
-import { readJsonBody } from '../middleware/json-body.js';
+import { readJsonBody, readEmptyBody } from '../middleware/json-body.js';
 import { parseWith } from '../middleware/validate.js';
 import { MANAGE, requireRole } from '../../services/access.js';
 import { requestMeta, uuidParams } from './params.js';
@@ -53,6 +53,8 @@ export function createTenantsRouter(deps: HttpDeps): Router<AppState> {
     const actor = actorOf(ctx);
     const { tenantId } = uuidParams(ctx.params, 'tenantId');
     const tenant = await services.tenants.findVisible(actor, tenantId);
+    requireRole(actor, 'owner');
+    readEmptyBody(ctx);
     const { environmentIds } = await services.tenants.remove(actor, tenant);
     // Its issuers are gone with it: every node drops its cached instance.
     for (const environmentId of environmentIds) await issuers.evict(environmentId);

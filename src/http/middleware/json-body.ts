@@ -2,7 +2,9 @@ import type { Context, Middleware } from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { AppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/codes.js';
+import { z } from 'zod';
 import { unstorableFields } from '../../db/unstorable.js';
+import { parseWith } from './validate.js';
 
 const JSON_TYPE = 'application/json';
 /** Parse failures wait here until the route reads its body, after authentication and ids. */
@@ -76,4 +78,15 @@ export function readJsonBody(ctx: Context): unknown {
   const unstorable = unstorableFields(body);
   if (unstorable.length > 0) throw errors.validation(unstorable);
   return body;
+}
+
+/** The body of a route that takes none: nothing, or `{}`. */
+export const emptyBody = z.strictObject({});
+
+/**
+ * For a write that takes no body: none or `{}` passes; a field is refused like any unknown
+ * field (400) and a body that is not JSON like any other (415), before anything is done.
+ */
+export function readEmptyBody(ctx: Context): void {
+  parseWith(emptyBody, readJsonBody(ctx));
 }
