@@ -21,7 +21,6 @@ import { resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
 import type { EmailVerificationService } from './email-verification.js';
-import { voidAllLinkTokens } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
@@ -160,9 +159,8 @@ export function createEnvironmentAuthService(deps: {
       const settings = resolveSettings(environment.settings);
       const { issued, ended } = await db.transaction(async (trx) => {
         await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
+        // Any password change voids the account's pending links too (endEverySession does).
         const endedHere = await endEverySession(trx, scope, account.id);
-        // Any password change voids the account's pending links.
-        await voidAllLinkTokens(trx, { ...scope, accountType: 'environment_account', accountId: account.id });
         await record(trx, selfEvent(environment.tenantId, { type: 'environment_account', id: account.id }, 'environment_account.password_changed', meta.ipAddress));
         const issuedHere = await apiSessions.issue(trx, {
           tenantId: environment.tenantId,

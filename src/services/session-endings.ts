@@ -3,6 +3,7 @@ import { deleteApiSessionsOfAccount } from '../db/queries/api-sessions.js';
 import { deleteArtifactsByAccountId, findSessionLoginsOfAccount, type SessionLogin } from '../db/queries/oidc-artifacts.js';
 import type { EnvironmentScope } from '../db/scope.js';
 import type { Logger } from '../logger.js';
+import { voidAllLinkTokens } from './link-tokens.js';
 
 /** The OIDC sign-ins one account lost when its sessions ended: whom to tell, by back-channel. */
 export interface EndedSessions {
@@ -49,13 +50,14 @@ export function createSessionEndings(deps: { logger: Logger }): SessionEndings {
 }
 
 /**
- * Everything an account holds that lets it in: its API sessions and its OIDC artefacts
- * (sessions, grants, codes, tokens). Answers the sign-ins that ended, to announce once the
- * transaction has committed.
+ * Everything an account holds that lets it in: its API sessions, its OIDC artefacts (sessions,
+ * grants, codes, tokens) and its pending links (reset, set-password, verification). Answers the
+ * sign-ins that ended, to announce once the transaction has committed.
  */
 export async function endEverySession(trx: Queryable, scope: EnvironmentScope, accountId: string): Promise<EndedSessions> {
   const logins = await findSessionLoginsOfAccount(trx, scope, accountId);
   await deleteApiSessionsOfAccount(trx, { tenantId: scope.tenantId, accountType: 'environment_account', accountId });
   await deleteArtifactsByAccountId(trx, scope, accountId);
+  await voidAllLinkTokens(trx, { ...scope, accountType: 'environment_account', accountId });
   return { scope, accountId, logins };
 }

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../db/database.js';
+import { deleteApiKeysOfCreator } from '../db/queries/api-keys.js';
 import { deleteApiSessionsOfAccount } from '../db/queries/api-sessions.js';
 import {
   countOtherEnabledOwners,
@@ -18,6 +19,7 @@ import { errors } from '../errors/codes.js';
 import { byTenantAccount, record } from './audit.js';
 import { isSelf, lowerRole, MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
 import type { EmailVerificationService } from './email-verification.js';
+import { voidAllLinkTokens } from './link-tokens.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
@@ -134,6 +136,16 @@ export function createTenantAccountsService(deps: {
     accountType: 'tenant_account' as const,
     accountId: target.id,
   });
+
+  /**
+   * Everything that lets a disabled or deleted account in, ended for good: its API sessions,
+   * the API keys it made (enabling it again does not bring them back) and its pending links.
+   */
+  async function endAccess(trx: Queryable, target: TenantAccountRow): Promise<void> {
+    await deleteApiSessionsOfAccount(trx, sessionsOf(target));
+    await deleteApiKeysOfCreator(trx, { tenantId: target.tenantId }, target.id);
+    await voidAllLinkTokens(trx, { tenantId: target.tenantId, environmentId: null, accountType: 'tenant_account', accountId: target.id });
+  }
 
   /** Writes the changes and records `action` by the actor, in one transaction when given one. */
   async function update(
@@ -256,7 +268,7 @@ export function createTenantAccountsService(deps: {
         if (!mayActOn(current.role, target.role)) throw errors.forbidden();
         if (disabled) {
           await assertNotLastOwner(trx, tenant, target);
-          await deleteApiSessionsOfAccount(trx, sessionsOf(target));
+          await endAccess(trx, target);
         }
         return update(trx, current, disabled ? 'tenant_account.disabled' : 'tenant_account.enabled', tenant, accountId, { disabled });
       });
@@ -276,7 +288,7 @@ export function createTenantAccountsService(deps: {
       await withOwnersLocked(actor, tenant, accountId, async (trx, current, target) => {
         requireMayEdit(current, target);
         await assertNotLastOwner(trx, tenant, target);
-        await deleteApiSessionsOfAccount(trx, sessionsOf(target));
+        await endAccess(trx, target);
         if (!(await deleteTenantAccount(trx, scopeOf(tenant), accountId))) throw errors.accountNotFound();
         await record(trx, byTenantAccount(current, 'tenant_account.deleted', { type: 'tenant_account', id: accountId }));
       });

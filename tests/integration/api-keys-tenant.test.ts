@@ -293,6 +293,10 @@ describe('tenant API keys', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.code).toBe('auth.unauthenticated');
       expect((await createEnvironmentWith(key)).status).toBe(401);
+      // ended for good: enabling the creator again does not bring the key back (regression: it did)
+      expect((await request(server.url).patch(`${accountPath}/enable`).set('Cookie', tenant.cookie)).status).toBe(200);
+      expect((await readTenantWith(key)).status).toBe(401);
+      expect(await server.db('api_keys').where({ tenant_id: tenant.tenantId, created_by: creator.accountId })).toEqual([]);
     });
 
     it('ends a key when its creator is deleted (401)', async () => {

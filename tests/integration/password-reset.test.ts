@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import request from 'supertest';
 import {
+  addTenantAccount,
   countRows,
   createClient,
   createEnvironment,
@@ -161,6 +162,19 @@ describe('password reset', () => {
       expect(reset.body).toMatchObject({ code: 'auth.invalid_token' });
     });
 
+    it('voids a pending link when the account is disabled; enabling it again does not bring the link back', async () => {
+      const tenant = await createTenant(server);
+      const admin = await addTenantAccount(server, tenant, 'admin');
+      await request(server.url).post(tenantAuth(tenant, '/forgot-password')).send({ email: admin.email }).expect(200);
+      const token = tokenOf(resetLinkIn(await lastMailTo(admin.email)));
+      const accountPath = `/api/v1/tenants/${tenant.tenantId}/accounts/${admin.accountId}`;
+      for (const action of ['disable', 'enable']) {
+        await request(server.url).patch(`${accountPath}/${action}`).set('Cookie', tenant.cookie).set('Origin', server.url).expect(200);
+      }
+      const reset = await request(server.url).post(tenantAuth(tenant, '/reset-password')).send({ token, newPassword: NEW_PASSWORD });
+      expect([reset.status, reset.body.code]).toEqual([400, 'auth.invalid_token']);
+    });
+
     it('deletes expired links in the background clean-up', async () => {
       const tenant = await createTenant(server);
       await request(server.url).post(tenantAuth(tenant, '/forgot-password')).send({ email: tenant.email }).expect(200);
@@ -229,6 +243,19 @@ describe('password reset', () => {
       expect(oldLogin.status).toBe(401);
       const newLogin = await request(server.url).post(envAuth(tenant.environmentId, '/login')).send({ email: person.email, password: NEW_PASSWORD });
       expect(newLogin.status).toBe(200);
+    });
+
+    it('voids a pending link when the account is disabled; enabling it again does not bring the link back (regression)', async () => {
+      const tenant = await createTenant(server);
+      const person = await signupUser(server, tenant.environmentId);
+      await request(server.url).post(envAuth(tenant.environmentId, '/forgot-password')).send({ email: person.email }).expect(200);
+      const token = tokenOf(resetLinkIn(await lastMailTo(person.email)));
+      const accountPath = `/api/v1/environments/${tenant.environmentId}/accounts/${person.accountId}`;
+      for (const action of ['disable', 'enable']) {
+        await request(server.url).patch(`${accountPath}/${action}`).set('Cookie', tenant.cookie).set('Origin', server.url).expect(200);
+      }
+      const reset = await request(server.url).post(envAuth(tenant.environmentId, '/reset-password')).send({ token, newPassword: NEW_PASSWORD });
+      expect([reset.status, reset.body.code]).toEqual([400, 'auth.invalid_token']);
     });
 
     it('refuses a token of environment A at environment B and at the tenant', async () => {

@@ -98,3 +98,8 @@ export async function touchApiKey(db: Queryable, scope: TenantScope, id: string,
 export async function deleteApiKey(db: Queryable, scope: TenantScope, id: string): Promise<boolean> {
   return (await db('api_keys').where({ tenant_id: scope.tenantId, id }).delete()) > 0;
 }
+
+/** Every key an account made: the account was disabled (its keys end with it, for good). */
+export async function deleteApiKeysOfCreator(db: Queryable, scope: TenantScope, accountId: string): Promise<number> {
+  return db('api_keys').where({ tenant_id: scope.tenantId, created_by: accountId }).delete();
+}
