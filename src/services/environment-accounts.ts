@@ -23,6 +23,7 @@ import { resolveSettings } from './environment-settings.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
+import type { RateLimiter } from './rate-limits.js';
 import { endEverySession, type EndedSessions, type SessionEndings } from './session-endings.js';
 
 /**
@@ -130,9 +131,20 @@ export function createEnvironmentAccountsService(deps: {
   emailVerification: Pick<EmailVerificationService, 'sendVerificationLink' | 'emailChanged'>;
   passwordLinks: Pick<PasswordLinksService, 'sendSetPasswordLink'>;
   sessionEndings: SessionEndings;
+  rateLimiter: RateLimiter;
 }): EnvironmentAccountsService {
-  const { db, hasher, passwordLinks, sessionEndings } = deps;
+  const { db, hasher, passwordLinks, sessionEndings, rateLimiter } = deps;
   const WRITE = { minimum: MANAGE, self: true } as const;
+
+  /**
+   * A 409 on an identifier change tells a taken email, username or phone apart, as signup's
+   * does: the account's own changes are counted like signups from one address.
+   */
+  async function limitSelfProbe(caller: AccountCaller, environment: EnvironmentRow): Promise<void> {
+    if (caller.kind !== 'self') return;
+    const { signupsPerAddress, windowSeconds } = resolveSettings(environment.settings).rateLimits;
+    await rateLimiter.hit([[`environment-identifier-change:${caller.accountId}`, { limit: signupsPerAddress, windowSeconds }]]);
+  }
   const { emailVerification } = deps;
   const brandOf = (environment: EnvironmentRow) => resolveSettings(environment.settings).branding.displayName ?? environment.name;
 
@@ -223,6 +235,7 @@ export function createEnvironmentAccountsService(deps: {
     },
     async changeEmail(caller, environment, accountId, email) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
+      await limitSelfProbe(caller, environment);
       const emailNormalized = normalizeIdentifier(email);
       const scope = scopeOf(environment);
       return db.transaction(async (trx) => {
@@ -249,10 +262,12 @@ export function createEnvironmentAccountsService(deps: {
     },
     async changePhone(caller, environment, accountId, phone) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
+      await limitSelfProbe(caller, environment);
       return rewrite(caller, environment, accountId, (current) => (current.phone === phone ? {} : { phone, phoneVerified: false }));
     },
     async changeUsername(caller, environment, accountId, username) {
       authorizeAccountCaller(caller, environment, accountId, WRITE);
+      await limitSelfProbe(caller, environment);
       return rewrite(caller, environment, accountId, () => ({ username, usernameNormalized: normalizeIdentifier(username) }));
     },
     async setCustomProperties(caller, environment, accountId, properties) {

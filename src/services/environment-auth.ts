@@ -154,6 +154,11 @@ export function createEnvironmentAuthService(deps: {
       const account = await findEnvironmentAccountById(db, scope, session.accountId);
       if (!account || account.disabled) throw errors.unauthenticated();
       assertPasswordPolicy(environment, newPassword, 'newPassword');
+      // A session is not the password: guesses at the current one are limited like logins.
+      const limits = resolveSettings(environment.settings).rateLimits;
+      await rateLimiter.hit([
+        [`environment-change-password:${account.id}`, { limit: limits.loginsPerIdentifier, windowSeconds: limits.windowSeconds }],
+      ]);
       if (!(await hasher.verify(account.passwordHash, currentPassword))) throw errors.currentPasswordWrong();
       const passwordHash = await hasher.hash(newPassword);
       const settings = resolveSettings(environment.settings);

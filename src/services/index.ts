@@ -122,7 +122,7 @@ export function createServices(deps: ServiceDeps): Services {
     tenantAccounts: createTenantAccountsService({ db, hasher, passwordLinks, emailVerification }),
     environments,
     environmentAuth: createEnvironmentAuthService({ db, emailVerification, hasher, apiSessions, metrics, rateLimiter, sessionEndings }),
-    environmentAccounts: createEnvironmentAccountsService({ db, hasher, emailVerification, passwordLinks, sessionEndings }),
+    environmentAccounts: createEnvironmentAccountsService({ db, hasher, emailVerification, passwordLinks, sessionEndings, rateLimiter }),
     apiResources,
     rateLimits: rateLimiter,
     mail,

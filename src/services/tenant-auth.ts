@@ -135,6 +135,8 @@ export function createTenantAuthService(deps: {
     async changePassword({ session, currentPassword, newPassword, meta }) {
       const account = await findTenantAccountById(db, session, session.accountId);
       if (!account || account.disabled) throw errors.unauthenticated();
+      // A session is not the password: guesses at the current one are limited like logins.
+      await rateLimiter.hit([[`tenant-change-password:${account.id}`, TENANT_LOGIN_LIMITS.perIdentifier]]);
       if (!(await hasher.verify(account.passwordHash, currentPassword))) throw errors.currentPasswordWrong();
       // Hashed before the transaction opens: no connection is held while argon2 runs.
       const passwordHash = await hasher.hash(newPassword);

@@ -91,6 +91,64 @@ describe('rate limits on sign-in', () => {
     expect(answers).toEqual([201, 201, 429]);
   });
 
+  it('limits guesses at the current password through change-password, per account (a stolen session is not the password)', async () => {
+    const owner = await createTenant(server);
+    const person = await signupUser(server, owner.environmentId);
+    const changes: Array<[string, () => request.Test]> = [
+      [
+        'tenant',
+        () =>
+          request(server.url)
+            .post(`/api/v1/auth/tenants/${owner.tenantId}/change-password`)
+            .set('Cookie', owner.cookie)
+            .set('Origin', server.url)
+            .send({ currentPassword: 'a wrong guess!', newPassword: 'a brand new passphrase' }),
+      ],
+      [
+        'environment',
+        () =>
+          request(server.url)
+            .post(`/api/v1/auth/environments/${owner.environmentId}/change-password`)
+            .set('Authorization', `Bearer ${person.sessionToken}`)
+            .send({ currentPassword: 'a wrong guess!', newPassword: 'a brand new passphrase' }),
+      ],
+    ];
+    for (const [kind, change] of changes) {
+      const statuses = [];
+      for (let attempt = 1; attempt <= 11; attempt += 1) statuses.push((await change()).status);
+      expect([kind, statuses]).toEqual([kind, [...Array(10).fill(400), 429]]);
+    }
+  });
+
+  it('limits an end user probing identifiers through their own email, username and phone changes, as signups are', async () => {
+    const owner = await createTenant(server);
+    await server
+      .db('environments')
+      .where({ id: owner.environmentId })
+      .update({ settings: JSON.stringify({ rateLimits: { signupsPerAddress: 3 } }) });
+    const taken = await signupUser(server, owner.environmentId);
+    const prober = await signupUser(server, owner.environmentId);
+    const change = (field: string, value: string) =>
+      request(server.url)
+        .patch(`/api/v1/environments/${owner.environmentId}/accounts/${prober.accountId}/${field}`)
+        .set('Authorization', `Bearer ${prober.sessionToken}`)
+        .send({ [field]: value });
+    const statuses = [
+      (await change('email', taken.email)).status,
+      (await change('username', taken.username)).status,
+      (await change('email', taken.email.toUpperCase())).status,
+      (await change('email', taken.email)).status,
+    ];
+    expect(statuses).toEqual([409, 409, 409, 429]);
+    // the tenant's administrators are not held back by it
+    const byOwner = await request(server.url)
+      .patch(`/api/v1/environments/${owner.environmentId}/accounts/${prober.accountId}/email`)
+      .set('Cookie', owner.cookie)
+      .set('Origin', server.url)
+      .send({ email: taken.email });
+    expect(byOwner.status).toBe(409);
+  });
+
   it('shows the hosted login page’s limit as a 429 page', async () => {
     const user = await signupUser(server, tenant.environmentId);
     const client = await createClient(server, tenant, { firstParty: true });
