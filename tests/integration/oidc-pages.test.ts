@@ -138,11 +138,16 @@ describe('hosted OIDC pages', () => {
     expect(await answer.text()).toContain('post_logout_redirect_uri not registered');
   });
 
-  it('answers an unknown or malformed environment with a 404 page', async () => {
+  it('answers an unknown or malformed environment with a 404: JSON at protocol endpoints, a page for browsers', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
-      const answer = await fetch(`${server.url}/oidc/${id}/.well-known/openid-configuration`);
-      expect(answer.status).toBe(404);
-      expect(answer.headers.get('content-type')).toMatch(/text\/html/);
+      for (const path of ['/.well-known/openid-configuration', '/jwks', '/token']) {
+        const answer = await fetch(`${server.url}/oidc/${id}${path}`, { method: path === '/token' ? 'POST' : 'GET' });
+        expect([path, answer.status, answer.headers.get('content-type')]).toEqual([path, 404, expect.stringMatching(/^application\/json/)]);
+        expect(await answer.json()).toEqual({ error: 'invalid_request', error_description: 'there is no issuer at this address' });
+      }
+      const page = await fetch(`${server.url}/oidc/${id}/auth?client_id=x`, { headers: { Accept: 'text/html' } });
+      expect(page.status).toBe(404);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
     }
   });
 

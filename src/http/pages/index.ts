@@ -83,9 +83,14 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     // Every answer under an issuer carries the page CSP before the provider writes a page.
     setPageHeaders(ctx);
     if (JSON_ENDPOINTS.test(rest)) ctx.remove('Cache-Control');
-    if (!UUID.test(environmentId)) return notFoundPage(views, ctx);
-    const issuer = await issuers.get(environmentId.toLowerCase());
-    if (!issuer) return notFoundPage(views, ctx);
+    const issuer = UUID.test(environmentId) ? await issuers.get(environmentId.toLowerCase()) : undefined;
+    if (!issuer) {
+      // No issuer here: a protocol endpoint answers in its own format, a browser gets the page.
+      if (!JSON_ENDPOINTS.test(rest)) return notFoundPage(views, ctx);
+      ctx.status = 404;
+      ctx.body = { error: 'invalid_request', error_description: 'there is no issuer at this address' };
+      return;
+    }
     (ctx.state as { issuer?: Issuer }).issuer = issuer;
 
     if (rest === '/branding.css' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
