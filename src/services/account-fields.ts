@@ -1,3 +1,4 @@
+import { customPropertyKeyField } from './custom-properties.js';
 import { z } from 'zod';
 import { PASSWORD_MAX_BYTES, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.js';
 import { normalizeIdentifier } from './normalize.js';
@@ -53,7 +54,10 @@ export const loginPasswordField = z
   .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
 
 /** A JSON object of the tenant's own data (any JSON values), never an array. */
-export const customPropertiesField = z.record(z.string(), z.unknown());
+/** Keys by the same rule DELETE …/custom-property names them with: whatever can be set can be removed. */
+export const customPropertiesField = z.record(customPropertyKeyField, z.unknown(), {
+  error: (issue) => (issue.code === 'invalid_key' ? 'keys must be 1 to 255 characters' : undefined),
+});
 
 /** Tenant and environment names. */
 export const entityNameField = z.string().trim().min(2, 'must be 2 to 255 characters').max(255, 'must be 2 to 255 characters');

@@ -150,6 +150,21 @@ describe('the tenant: GET / PATCH / DELETE /api/v1/tenants/:tenantId and …/cus
       const small = await createTenant(server);
       expect((await setProperties(small.cookie, { big: 'x'.repeat(9000) }, small.tenantId)).status).toBe(400);
       expect(await tenantRow(fresh.tenantId)).toEqual(before);
+      // a key is 1 to 255 characters, as DELETE names it (regression: a 256-character key could be set, never removed)
+      const smallBefore = await tenantRow(small.tenantId);
+      for (const key of ['k'.repeat(256), '']) {
+        const response = await setProperties(small.cookie, { [key]: 1 }, small.tenantId);
+        expect([response.status, response.body.errors?.[0]?.message]).toEqual([400, 'keys must be 1 to 255 characters']);
+      }
+      expect(await tenantRow(small.tenantId)).toEqual(smallBefore);
+      const longest = 'k'.repeat(255);
+      expect((await setProperties(small.cookie, { [longest]: 1 }, small.tenantId)).status).toBe(200);
+      const removed = await request(server.url)
+        .delete(`/api/v1/tenants/${small.tenantId}/custom-property`)
+        .set('Cookie', small.cookie)
+        .set('Origin', server.url)
+        .send({ customProperty: longest });
+      expect([removed.status, removed.body.customProperties]).toEqual([200, {}]);
     });
 
     it('refuses a user (403), another tenant (404), and changes nothing', async () => {
