@@ -5,6 +5,7 @@ import * as rateLimits from '../../migrations/20261203233000_rate_limits.js';
 import * as auditEvents from '../../migrations/20261203234500_audit_events.js';
 import * as apiKeys from '../../migrations/20261203234600_api_keys.js';
 import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
+import * as linkTokenInteractions from '../../migrations/20261204010000_link_token_interactions.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203234500_audit_events', auditEvents],
   ['20261203234600_api_keys', apiKeys],
   ['20261203234700_link_tokens', linkTokens],
+  ['20261204010000_link_token_interactions', linkTokenInteractions],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -9,6 +9,7 @@ import {
   updateApiResource,
   type ApiResourceRow,
 } from '../db/queries/api-resources.js';
+import { findExistingClientIds } from '../db/queries/clients.js';
 import type { EnvironmentRow } from '../db/queries/environments.js';
 import type { EnvironmentScope } from '../db/scope.js';
 import type { FieldError } from '../errors/app-error.js';
@@ -52,10 +53,21 @@ export function createApiResourcesService(deps: { db: Database }): ApiResourcesS
     return resource;
   }
 
+  /** 400 naming each introspector that is no client of the environment. */
+  async function assertIntrospectorsExist(scope: EnvironmentScope, introspectors: readonly string[] | undefined): Promise<void> {
+    if (!introspectors || introspectors.length === 0) return;
+    const existing = await findExistingClientIds(db, scope, introspectors);
+    const problems = introspectors.flatMap((clientId, index) =>
+      existing.has(clientId) ? [] : [{ field: `introspectors[${index}]`, message: 'names no client of this environment' }],
+    );
+    if (problems.length > 0) throw errors.validation(problems);
+  }
+
   return {
     async create(actor, environment, input) {
       const scope = scopeOf(actor, environment);
       requireRole(actor, MANAGE);
+      await assertIntrospectorsExist(scope, input.introspectors);
       return db.transaction(async (trx) => {
         const resource = await insertApiResource(trx, scope, {
           identifier: input.identifier,
@@ -83,6 +95,7 @@ export function createApiResourcesService(deps: { db: Database }): ApiResourcesS
       const scope = scopeOf(actor, environment);
       requireRole(actor, MANAGE);
       const current = await find(scope, id);
+      await assertIntrospectorsExist(scope, patch.introspectors);
       return db.transaction(async (trx) => {
         const updated = await updateApiResource(trx, scope, id, {
           name: patch.name ?? current.name,

@@ -9,7 +9,15 @@ import { findTenantAccountByIdentifier, lockTenantAccount, updateTenantAccount }
 import { errors } from '../errors/codes.js';
 import { record } from './audit.js';
 import type { RequestMeta } from './api-sessions.js';
-import { LINK_LIFETIME_SECONDS, voidAllLinkTokens, type LinkPurpose, type LinkTokenOwner, type LinkTokenPlace, type LinkTokensService } from './link-tokens.js';
+import {
+  LINK_LIFETIME_SECONDS,
+  voidAllLinkTokens,
+  type LinkPurpose,
+  type LinkTokenOwner,
+  type LinkTokenPlace,
+  type LinkTokensService,
+  type UsedLink,
+} from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { MailService } from './mail.js';
 import type { MailTemplate, MailTemplates } from './mail-templates.js';
@@ -26,6 +34,8 @@ export interface VerificationRecipient {
   readonly name: string;
   /** The environment's display name, or the tenant's name. */
   readonly brand: string;
+  /** The OIDC interaction the link was asked from (the hosted signup page), to resume after. */
+  readonly interactionUid?: string | null | undefined;
 }
 
 /** An account's address changed (from one address to another, not merely rewritten in another case). */
@@ -67,7 +77,7 @@ export interface EmailVerificationService {
    * recorded, in one transaction. A token that is not live here (unknown, used, expired,
    * voided by a later email change, of another place) is a 400 `auth.invalid_token`.
    */
-  verify(place: VerificationPlace, token: unknown, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+  verify(place: VerificationPlace, token: unknown, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<UsedLink>;
   /**
    * Mails a new verification link to the enabled, unverified account the lookup finds. Answers
    * nothing either way (the caller always says the same); rate-limited as forgot-password.
@@ -116,7 +126,7 @@ export function createEmailVerificationService(deps: {
   }
 
   async function sendVerificationLink(trx: Queryable, recipient: VerificationRecipient) {
-    const { token } = await linkTokens.issue(trx, recipient.owner, 'verify_email');
+    const { token } = await linkTokens.issue(trx, recipient.owner, 'verify_email', { interactionUid: recipient.interactionUid });
     await queueMail(trx, recipient.owner, recipient.to, 'verify-email', {
       name: recipient.name,
       brand: recipient.brand,
@@ -170,7 +180,7 @@ export function createEmailVerificationService(deps: {
       const anonymous = { type: 'anonymous' as const, id: null };
       const ip = meta?.ipAddress ?? null;
       const where = placeOf(place);
-      await db.transaction(async (trx) => {
+      return db.transaction(async (trx): Promise<UsedLink> => {
         const seen = await linkTokens.peek(trx, where, VERIFY, token);
         if (!seen) throw errors.invalidToken();
         // The account's row is locked before the token is used, the order an email change takes
@@ -180,20 +190,23 @@ export function createEmailVerificationService(deps: {
           const scope = { tenantId: place.tenant.id };
           const account = await lockTenantAccount(trx, scope, seen.accountId);
           if (!account || account.disabled) throw errors.invalidToken();
-          if (!(await linkTokens.consume(trx, where, VERIFY, token))) throw errors.invalidToken();
+          const used = await linkTokens.consume(trx, where, VERIFY, token);
+          if (!used) throw errors.invalidToken();
           if (!account.emailVerified) await updateTenantAccount(trx, scope, account.id, { emailVerified: true });
           const target = { type: 'tenant_account', id: account.id };
           await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'tenant_account.email_verified', target, ip });
-          return;
+          return { accountId: account.id, interactionUid: used.interactionUid };
         }
         const { environment } = place;
         const scope = { tenantId: environment.tenantId, environmentId: environment.id };
         const account = await lockEnvironmentAccount(trx, scope, seen.accountId);
         if (!account || account.disabled) throw errors.invalidToken();
-        if (!(await linkTokens.consume(trx, where, VERIFY, token))) throw errors.invalidToken();
+        const used = await linkTokens.consume(trx, where, VERIFY, token);
+        if (!used) throw errors.invalidToken();
         if (!account.emailVerified) await updateEnvironmentAccount(trx, scope, account.id, { emailVerified: true });
         const target = { type: 'environment_account', id: account.id };
         await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'environment_account.email_verified', target, ip });
+        return { accountId: account.id, interactionUid: used.interactionUid };
       });
     },
     async resend(place, lookup, meta) {

@@ -26,6 +26,7 @@ import {
   type LinkTokenOwner,
   type LinkTokenPlace,
   type LinkTokensService,
+  type UsedLink,
 } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { MailService } from './mail.js';
@@ -61,16 +62,22 @@ export interface PasswordLinksService {
    * Queues a reset mail for the account the lookup finds (enabled accounts only), in one
    * transaction with its token. Answers nothing either way: the caller always says the same.
    */
-  forgot(place: PasswordPlace, lookup: AccountLookup, meta: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+  forgot(
+    place: PasswordPlace,
+    lookup: AccountLookup,
+    meta: Pick<RequestMeta, 'ipAddress'>,
+    options?: { interactionUid?: string },
+  ): Promise<void>;
   /** Whether a reset or set-password token is live here (the page's GET: uses nothing up). */
   isLive(place: PasswordPlace, token: unknown): Promise<boolean>;
   /**
    * Sets the password with a reset or set-password token: the token is used up, the account's
    * other links voided, its API sessions (and, in an environment, its OIDC sessions, grants and
    * tokens) ended, and a "password changed" notice queued — one transaction. A token that is
-   * not live here is a 400 `auth.invalid_token`.
+   * not live here is a 400 `auth.invalid_token`. Answers whose link it was and the sign-in
+   * (interaction uid) it was asked from.
    */
-  reset(place: PasswordPlace, token: unknown, newPassword: string, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+  reset(place: PasswordPlace, token: unknown, newPassword: string, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<UsedLink>;
   /** In the caller's transaction: a set-password token (72 h) and its mail. */
   sendSetPasswordLink(trx: Queryable, recipient: LinkRecipient): Promise<void>;
 }
@@ -122,8 +129,13 @@ export function createPasswordLinksService(deps: {
     });
   }
 
-  async function sendLink(trx: Queryable, recipient: LinkRecipient, purpose: 'reset_password' | 'set_password') {
-    const { token } = await linkTokens.issue(trx, recipient.owner, purpose);
+  async function sendLink(
+    trx: Queryable,
+    recipient: LinkRecipient,
+    purpose: 'reset_password' | 'set_password',
+    interactionUid?: string,
+  ) {
+    const { token } = await linkTokens.issue(trx, recipient.owner, purpose, { interactionUid });
     const template = purpose === 'reset_password' ? 'reset-password' : 'set-password';
     await queueMail(trx, recipient, template, resetLink(recipient.owner, token), LINK_LIFETIME_SECONDS[purpose] / 3600);
   }
@@ -155,7 +167,7 @@ export function createPasswordLinksService(deps: {
   }
 
   return {
-    async forgot(place, lookup, meta) {
+    async forgot(place, lookup, meta, options = {}) {
       const where = placeOf(place);
       const spot = where.environmentId ?? where.tenantId;
       const identifier = toIdentifierLookup(lookup);
@@ -169,7 +181,7 @@ export function createPasswordLinksService(deps: {
       // no SMTP in the request, so the answer's timing does not tell accounts apart.
       await db.transaction(async (trx) => {
         const recipient = await findRecipient(trx, place, lookup);
-        if (recipient) await sendLink(trx, recipient, 'reset_password');
+        if (recipient) await sendLink(trx, recipient, 'reset_password', options.interactionUid);
       });
     },
     async isLive(place, token) {
@@ -183,7 +195,7 @@ export function createPasswordLinksService(deps: {
       // Hashed before the transaction: no connection is held while argon2 runs.
       const passwordHash = await hasher.hash(newPassword);
       let ended: EndedSessions | undefined;
-      await db.transaction(async (trx) => {
+      const used = await db.transaction(async (trx): Promise<UsedLink> => {
         // The account's row is locked before the token is used: the order an email change
         // takes (the account, then its links), so the two never deadlock, and a change that
         // committed first has voided the token.
@@ -216,8 +228,10 @@ export function createPasswordLinksService(deps: {
         }
         await linkTokens.voidAll(trx, row);
         await queueMail(trx, recipient, 'password-changed');
+        return { accountId: row.accountId, interactionUid: row.interactionUid };
       });
       if (ended) sessionEndings.announce(ended);
+      return used;
     },
     sendSetPasswordLink: (trx, recipient) => sendLink(trx, recipient, 'set_password'),
   };

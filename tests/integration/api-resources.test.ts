@@ -105,6 +105,27 @@ describe('API resources', () => {
     expect(await refused.json()).toMatchObject({ error: 'invalid_target' });
   });
 
+  it('takes as introspectors only clients of its own environment (400 naming each other one), on create and update', async () => {
+    const own = await createClient(server, tenant, { grantTypes: ['client_credentials'], redirectUris: [] });
+    const elsewhere = await createTenant(server);
+    const foreign = await createClient(server, elsewhere, { grantTypes: ['client_credentials'], redirectUris: [] });
+    const unknownId = `${own.clientId.slice(0, -1)}${own.clientId.endsWith('a') ? 'b' : 'a'}`;
+    const before = await server.db('api_resources').where({ tenant_id: tenant.tenantId }).count({ count: '*' });
+    const refused = await create({ identifier: 'https://api.example/introspector-check', name: 'Checked', introspectors: [own.clientId, foreign.clientId, unknownId] });
+    expect([refused.status, refused.body.errors]).toEqual([
+      400,
+      [
+        { field: 'introspectors[1]', message: 'names no client of this environment' },
+        { field: 'introspectors[2]', message: 'names no client of this environment' },
+      ],
+    ]);
+    expect(await server.db('api_resources').where({ tenant_id: tenant.tenantId }).count({ count: '*' })).toEqual(before);
+    const created = await create({ identifier: 'https://api.example/introspector-check', name: 'Checked', introspectors: [own.clientId] });
+    expect(created.status).toBe(201);
+    const patched = await request(server.url).patch(`${base()}/${created.body.id}`).set('Cookie', tenant.cookie).send({ introspectors: [foreign.clientId] });
+    expect([patched.status, patched.body.errors?.[0]?.field]).toEqual([400, 'introspectors[0]']);
+  });
+
   it('answers introspection to the token’s client and to the resource’s introspectors only', async () => {
     const introspector = await machine([]);
     const stranger = await machine([]);

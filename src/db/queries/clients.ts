@@ -94,6 +94,14 @@ export async function findClientById(
   return record ? toClientRow(record) : undefined;
 }
 
+/** Which of these client ids name a client of the environment. */
+export async function findExistingClientIds(db: Queryable, scope: EnvironmentScope, clientIds: readonly string[]): Promise<Set<string>> {
+  const valid = clientIds.filter((clientId) => CLIENT_ID_PATTERN.test(clientId));
+  if (valid.length === 0) return new Set();
+  const rows = await db<ClientRecord>('oidc_clients').where(environmentWhere(scope)).whereIn('client_id', valid).select('client_id');
+  return new Set(rows.map((row) => row.client_id));
+}
+
 /** What a client is registered with, every default filled in: what the client rules check. */
 export interface ClientSettings {
   readonly name: string;

@@ -24,6 +24,8 @@ export interface LinkTokenRow extends LinkTokenOwner {
   readonly expiresAt: Date;
   readonly usedAt: Date | null;
   readonly createdAt: Date;
+  /** The OIDC interaction (its uid) the link was asked from, if it was asked inside a sign-in. */
+  readonly interactionUid: string | null;
 }
 
 interface LinkTokenRecord {
@@ -37,6 +39,7 @@ interface LinkTokenRecord {
   expires_at: Date;
   used_at: Date | null;
   created_at: Date;
+  interaction_uid: string | null;
 }
 
 const toLinkTokenRow = (record: LinkTokenRecord): LinkTokenRow => ({
@@ -49,6 +52,7 @@ const toLinkTokenRow = (record: LinkTokenRecord): LinkTokenRow => ({
   expiresAt: new Date(record.expires_at),
   usedAt: record.used_at ? new Date(record.used_at) : null,
   createdAt: new Date(record.created_at),
+  interactionUid: record.interaction_uid ?? null,
 });
 
 const ownerWhere = (owner: LinkTokenOwner) => ({
@@ -67,7 +71,13 @@ function wherePlace(query: ReturnType<Queryable>, place: LinkTokenPlace, purpose
 
 export async function insertLinkToken(
   db: Queryable,
-  token: LinkTokenOwner & { purpose: LinkPurpose; tokenHash: string; createdAt: Date; expiresAt: Date },
+  token: LinkTokenOwner & {
+    purpose: LinkPurpose;
+    tokenHash: string;
+    createdAt: Date;
+    expiresAt: Date;
+    interactionUid?: string | null;
+  },
 ): Promise<LinkTokenRow> {
   const [record] = (await db('link_tokens')
     .insert({
@@ -79,6 +89,7 @@ export async function insertLinkToken(
       token_hash: token.tokenHash,
       created_at: token.createdAt,
       expires_at: token.expiresAt,
+      interaction_uid: token.interactionUid ?? null,
     })
     .returning('*')) as LinkTokenRecord[];
   return toLinkTokenRow(record as LinkTokenRecord);

@@ -103,15 +103,13 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
         return;
       }
       try {
-        // TODO(issue 4, item 1): the reset link should remember this interaction, so that the
-        // reset page can send the browser back into this sign-in when it is still alive (DESIGN.md
-        // "A link token remembers the interaction it was made in"). Not built yet: today the reset
-        // page says it is done, and the person signs in again from the app (or from the login
-        // step this page links back to, while it lives).
+        // The link remembers this interaction: the reset page sends the browser back to its
+        // login step when this sign-in still lives in that browser.
         await services.passwordLinks.forgot(
           { kind: 'environment', environment: issuer.environment },
           { identifier },
           requestMeta(ctx),
+          { interactionUid: interaction.uid },
         );
       } catch (error) {
         if (!(error instanceof RateLimitedError)) throw error;
