@@ -6,6 +6,7 @@ import * as auditEvents from '../../migrations/20261203234500_audit_events.js';
 import * as apiKeys from '../../migrations/20261203234600_api_keys.js';
 import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
 import * as linkTokenInteractions from '../../migrations/20261204010000_link_token_interactions.js';
+import * as signupPageAccounts from '../../migrations/20261204010100_signup_page_accounts.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203234600_api_keys', apiKeys],
   ['20261203234700_link_tokens', linkTokens],
   ['20261204010000_link_token_interactions', linkTokenInteractions],
+  ['20261204010100_signup_page_accounts', signupPageAccounts],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -103,6 +103,10 @@ export function createEnvironmentAuthService(deps: {
     // One verification whatever was found: the answer's timing does not tell accounts apart.
     const valid = await hasher.verify(account?.passwordHash, input.password);
     if (!environment || !account || !valid || account.disabled) throw errors.invalidCredentials();
+    // An account made on the signup page exists for sign-in once its address is proven: until
+    // then it fails as an unknown one would, or the page's "check your email" for a new and a
+    // taken address could be told apart by signing in with the password just chosen.
+    if (account.verifyBeforeSignIn && !account.emailVerified) throw errors.invalidCredentials();
     if (resolveSettings(environment.settings).emailVerification.required && !account.emailVerified) {
       throw errors.emailUnverified();
     }

@@ -22,6 +22,7 @@ import { createTenantAuthService, type TenantAuthService } from './tenant-auth.j
 import { createTenantsService, type TenantsService } from './tenants.js';
 import { createLinkTokensService, type LinkTokensService } from './link-tokens.js';
 import { createMailTemplates } from './mail-templates.js';
+import { createPageSignup, type PageSignup } from './page-signup.js';
 import { createPasswordLinksService, type PasswordLinksService } from './password-links.js';
 import { createAuditService, type AuditService } from './audit.js';
 import { createEmailVerificationService, type EmailVerificationService } from './email-verification.js';
@@ -63,6 +64,8 @@ export interface Services {
   readonly linkTokens: LinkTokensService;
   readonly passwordLinks: PasswordLinksService;
   readonly emailVerification: EmailVerificationService;
+  /** The hosted signup page's rules (a taken email answered as a new one). */
+  readonly pageSignup: PageSignup;
   readonly audit: AuditService;
   /** Sign-ins ended by a password change, a reset, a disable or a delete: the OIDC layer listens. */
   readonly sessionEndings: SessionEndings;
@@ -129,6 +132,7 @@ export function createServices(deps: ServiceDeps): Services {
     linkTokens,
     passwordLinks,
     emailVerification,
+    pageSignup: createPageSignup({ db, hasher, emailVerification, mail, templates, rateLimiter }),
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     audit: createAuditService({ db }),
     sessionEndings,

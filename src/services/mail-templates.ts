@@ -1,7 +1,13 @@
 import nunjucks from 'nunjucks';
 import { viewsDir } from '../paths.js';
 
-export type MailTemplate = 'reset-password' | 'set-password' | 'password-changed' | 'verify-email' | 'email-changed';
+export type MailTemplate =
+  | 'reset-password'
+  | 'set-password'
+  | 'password-changed'
+  | 'verify-email'
+  | 'email-changed'
+  | 'signup-attempt';
 
 export interface RenderedMail {
   readonly subject: string;
@@ -15,6 +21,7 @@ const SUBJECTS: Readonly<Record<MailTemplate, (model: MailModel) => string>> = {
   'password-changed': (model) => `Your password for ${model.brand} was changed`,
   'verify-email': (model) => `Verify your email address for ${model.brand}`,
   'email-changed': (model) => `The email address of your ${model.brand} account was changed`,
+  'signup-attempt': (model) => `Someone tried to sign up for ${model.brand} with your email address`,
 };
 
 export interface MailModel {

@@ -220,7 +220,11 @@ export function createPasswordLinksService(deps: {
           const scope = { tenantId: environment.tenantId, environmentId: environment.id };
           const account = await lockEnvironmentAccount(trx, scope, row.accountId);
           if (!account || account.disabled) throw errors.invalidToken();
-          await updateEnvironmentAccount(trx, scope, account.id, { passwordHash });
+          // The link reached the account's address: for an account of the signup page, which
+          // signs in only once its address is proven, that proves it (else someone who signed
+          // up first with another's address would keep its owner out for good).
+          const proves = account.verifyBeforeSignIn && !account.emailVerified;
+          await updateEnvironmentAccount(trx, scope, account.id, { passwordHash, ...(proves ? { emailVerified: true } : {}) });
           ended = await endEverySession(trx, scope, account.id);
           const target = { type: 'environment_account', id: account.id };
           await record(trx, { tenantId: scope.tenantId, actor: anonymous, action: 'environment_account.password_reset', target, ip });

@@ -140,12 +140,15 @@ describe('hosted forgot-password page', () => {
     const [link] = links as [URL];
     expect(`${link.origin}${link.pathname}`).toBe(`${server.url}/oidc/${tenant.environmentId}/reset-password`);
     expect(mailsTo(smtp.received, user.email).map(decodedMail).join('\n')).not.toContain('evil.example');
-    await resetWith(flow.browser, link, NEW_PASSWORD);
-
-    // back to the login step of the same interaction: the old password is refused, the new one completes it
-    const backHref = findElement(done, 'a#back-to-login')?.getAttribute('href') as string;
-    const login = await flow.browser.follow(new URL(backHref, done.url).href);
+    // the link remembers this sign-in: setting the password sends this browser back to its login step
+    const resetPage = await flow.browser.follow(link.href);
+    expect(resetPage.status).toBe(200);
+    const login = await flow.browser.submit(resetPage, { password: NEW_PASSWORD });
     expect(login.status).toBe(200);
+    expect(login.url).toBe(`${issuerOf(server, tenant.environmentId)}/interaction/${flow.uid}`);
+    expect(findElement(login, 'h1')?.textContent).toBe('Sign in');
+
+    // there the old password is refused, the new one completes the same sign-in
     const refused = await signIn(flow.browser, login, user.email, user.password);
     expect(refused.status).toBe(401);
     expect(pageText(refused)).toContain('The email, username or password is not right.');

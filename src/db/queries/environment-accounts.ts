@@ -24,6 +24,8 @@ export interface EnvironmentAccountRow extends AccountIdentity {
   readonly phoneVerified: boolean;
   readonly address: AddressClaim | null;
   readonly customProperties: Record<string, unknown>;
+  /** Made on the hosted signup page: signs in only once its email is verified. */
+  readonly verifyBeforeSignIn: boolean;
 }
 
 export interface EnvironmentAccountRecord extends AccountIdentityRecord {
@@ -31,6 +33,7 @@ export interface EnvironmentAccountRecord extends AccountIdentityRecord {
   phone_verified: boolean;
   address: AddressClaim | null;
   custom_properties: Record<string, unknown>;
+  verify_before_sign_in: boolean;
 }
 
 export const toEnvironmentAccountRow = (record: EnvironmentAccountRecord): EnvironmentAccountRow => ({
@@ -39,6 +42,7 @@ export const toEnvironmentAccountRow = (record: EnvironmentAccountRecord): Envir
   phoneVerified: record.phone_verified,
   address: record.address,
   customProperties: record.custom_properties,
+  verifyBeforeSignIn: record.verify_before_sign_in === true,
 });
 
 export async function findEnvironmentAccountById(
@@ -87,6 +91,8 @@ export interface NewEnvironmentAccount extends NewAccountIdentity {
   readonly emailVerified: boolean;
   readonly address: AddressClaim | null;
   readonly customProperties: Record<string, unknown>;
+  /** True for an account made on the hosted signup page (see EnvironmentAccountRow). */
+  readonly verifyBeforeSignIn?: boolean;
 }
 
 const UNIQUE_CONSTRAINTS: Readonly<Record<string, IdentifierKind>> = {
@@ -109,6 +115,7 @@ export async function insertEnvironmentAccount(
         email_verified: account.emailVerified,
         address: account.address ? JSON.stringify(account.address) : null,
         custom_properties: JSON.stringify(account.customProperties),
+        verify_before_sign_in: account.verifyBeforeSignIn ?? false,
       })
       .returning('*')) as EnvironmentAccountRecord[];
     return toEnvironmentAccountRow(record as EnvironmentAccountRecord);

@@ -13,6 +13,8 @@ import { resolveSettings } from '../../services/environment-settings.js';
 import { createForgotPasswordPage } from './forgot-password.js';
 import { createInteractionPages, PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
+import { createInteractionResume, type LinkOutcome } from './resume.js';
+import { createSignupPage } from './signup.js';
 import { createVerifyEmailPage } from './verify-email.js';
 import { serveBrandingCss } from './branding.js';
 import { brandOf } from './page-context.js';
@@ -20,7 +22,7 @@ import { setPageHeaders, type Views } from './views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;
-const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent|forgot-password))?$/;
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent|forgot-password|signup|resume))?$/;
 /** Endpoints that answer JSON: a failure there is an OAuth error body, not a page. */
 const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|jwks|\.well-known\/.*|reg.*)$/;
 
@@ -75,6 +77,8 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
   const forgotPage = createForgotPasswordPage({ views, csrf, services: deps.services });
   const resetPage = createResetPasswordPage({ views, csrf, services: deps.services });
   const verifyPage = createVerifyEmailPage({ views, csrf, services: deps.services });
+  const signupPage = createSignupPage({ views, csrf, services: deps.services });
+  const resume = createInteractionResume({ views, secret: deps.config.authSecret, services: deps.services });
 
   async function route(ctx: Context, next: Next, issuers: IssuerRegistry): Promise<void> {
     const match = ISSUER_PATH.exec(ctx.path);
@@ -103,6 +107,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
         place: { kind: 'environment' as const, environment: issuer.environment },
         action: `${issuer.issuerPath}/reset-password`,
         brand: brandOf(issuer),
+        resumeUrl: (uid: string, outcome: LinkOutcome) => resume.urlFor(issuer, uid, outcome),
       };
       if (ctx.method === 'GET') return resetPage.show(ctx, target);
       if (ctx.method === 'POST') {
@@ -118,6 +123,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
         place: { kind: 'environment' as const, environment: issuer.environment },
         action: `${issuer.issuerPath}/verify-email`,
         brand: brandOf(issuer),
+        resumeUrl: (uid: string, outcome: LinkOutcome) => resume.urlFor(issuer, uid, outcome),
       };
       if (ctx.method === 'GET') return verifyPage.show(ctx, target);
       if (ctx.method === 'POST') {
@@ -136,6 +142,18 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
           await formBody(ctx, async () => undefined);
           return forgotPage.submit(ctx, issuer, uid);
         }
+        return notFoundPage(views, ctx, issuer);
+      }
+      if (action === 'signup') {
+        if (ctx.method === 'GET') return signupPage.show(ctx, issuer, uid);
+        if (ctx.method === 'POST') {
+          await formBody(ctx, async () => undefined);
+          return signupPage.submit(ctx, issuer, uid);
+        }
+        return notFoundPage(views, ctx, issuer);
+      }
+      if (action === 'resume') {
+        if (ctx.method === 'GET') return resume.resume(ctx, issuer, uid);
         return notFoundPage(views, ctx, issuer);
       }
       if (ctx.method === 'GET' && !action) return interaction.show(ctx, issuer, uid);

@@ -79,6 +79,9 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         csrfToken: csrf.token(ctx),
         action: `${issuer.issuerPath}/interaction/${interaction.uid}/login`,
         forgotPasswordUrl: `${issuer.issuerPath}/interaction/${interaction.uid}/forgot-password`,
+        signupUrl: services.pageSignup.isOpen(issuer.environment)
+          ? `${issuer.issuerPath}/interaction/${interaction.uid}/signup`
+          : undefined,
       },
       view.status ?? 200,
     );

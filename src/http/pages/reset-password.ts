@@ -7,6 +7,7 @@ import type { Services } from '../../services/index.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
+import type { LinkOutcome } from './resume.js';
 import type { Views } from './views.js';
 
 /** Where a reset page is and how it shows: the place its tokens belong to, the path, the brand. */
@@ -15,6 +16,8 @@ export interface ResetPageTarget {
   /** The page's own path (the form posts back to it; the token travels in a hidden field). */
   readonly action: string;
   readonly brand: string | undefined;
+  /** Where to send the browser after a link asked from a sign-in (interaction `uid`) was used. */
+  readonly resumeUrl?: (uid: string, outcome: LinkOutcome) => string;
 }
 
 const invalidLink = () =>
@@ -63,8 +66,9 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
         renderForm(ctx, target, token, `The password ${checked.error.issues[0]?.message ?? 'is not valid'}.`, 400);
         return;
       }
+      let used;
       try {
-        await services.passwordLinks.reset(target.place, token, password, requestMeta(ctx));
+        used = await services.passwordLinks.reset(target.place, token, password, requestMeta(ctx));
       } catch (error) {
         if (isAppError(error) && error.code === 'auth.invalid_token') throw invalidLink();
         if (isAppError(error) && error.code === 'request.validation_failed') {
@@ -73,8 +77,13 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
         }
         throw error;
       }
-      // Resuming the sign-in the link was asked from (the OIDC interaction) comes with the
-      // hosted-pages work; for now the page says it is done.
+      // A link asked from a sign-in sends the browser back to its login step, when that sign-in
+      // still lives in this browser (the resume step decides); otherwise the page says it is done.
+      if (used.interactionUid && target.resumeUrl) {
+        ctx.status = 303;
+        ctx.redirect(target.resumeUrl(used.interactionUid, { kind: 'reset' }));
+        return;
+      }
       views.respond(ctx, 'pages/message.njk', {
         title: 'Password set',
         brand: target.brand,

@@ -5,6 +5,7 @@ import type { Services } from '../../services/index.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
+import type { LinkOutcome } from './resume.js';
 import type { Views } from './views.js';
 
 /** Where a verify page is and how it shows: the place its tokens belong to, the path, the brand. */
@@ -13,6 +14,8 @@ export interface VerifyPageTarget {
   /** The page's own path (the form posts back to it; the token travels in a hidden field). */
   readonly action: string;
   readonly brand: string | undefined;
+  /** Where to send the browser after a link asked from a sign-in (interaction `uid`) was used. */
+  readonly resumeUrl?: (uid: string, outcome: LinkOutcome) => string;
 }
 
 const invalidLink = () =>
@@ -49,14 +52,20 @@ export function createVerifyEmailPage(deps: { views: Views; csrf: Csrf; services
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
         throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
       }
+      let used;
       try {
-        await services.emailVerification.verify(target.place, formField(ctx, 'token'), requestMeta(ctx));
+        used = await services.emailVerification.verify(target.place, formField(ctx, 'token'), requestMeta(ctx));
       } catch (error) {
         if (isAppError(error) && error.code === 'auth.invalid_token') throw invalidLink();
         throw error;
       }
-      // Resuming the sign-in the link was asked from (the OIDC interaction the token remembers)
-      // comes with the hosted-pages work (issue 4); for now the page says it is done.
+      // A link asked from a sign-in sends the browser back to it; that step decides whether it
+      // resumes (only in the browser of that sign-in, while it lives) or says it is done.
+      if (used.interactionUid && target.resumeUrl) {
+        ctx.status = 303;
+        ctx.redirect(target.resumeUrl(used.interactionUid, { kind: 'verified', accountId: used.accountId }));
+        return;
+      }
       views.respond(ctx, 'pages/message.njk', {
         title: 'Email verified',
         brand: target.brand,
