@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { DatabaseInUseError, openDatabase } from '../src/db/database.js';
 import { createSecretBoxes } from '../src/services/index.js';
+import { terminalSafe } from './terminal-safe.js';
 
 interface OutboxRecord {
   id: string;
@@ -74,11 +75,11 @@ async function main(): Promise<void> {
       }
       const sent = mail.sent_at ? `, sent ${iso(mail.sent_at)}` : '';
       const error = mail.last_error ? `, last error: ${mail.last_error}` : '';
-      console.log(`──── ${iso(mail.created_at)}  ${mail.status} (${mail.attempts} attempt(s)${sent}${error})`);
-      console.log(`To:      ${mail.to_address}`);
-      console.log(`Subject: ${mail.subject}`);
+      console.log(terminalSafe(`──── ${iso(mail.created_at)}  ${mail.status} (${mail.attempts} attempt(s)${sent}${error})`));
+      console.log(terminalSafe(`To:      ${mail.to_address}`));
+      console.log(terminalSafe(`Subject: ${mail.subject}`));
       console.log('');
-      console.log(text.trimEnd());
+      console.log(terminalSafe(text.trimEnd()));
       console.log('');
     }
     console.log(`${mails.length} mail(s) shown, newest first${args.all ? '' : ` (at most ${args.limit}; --all for every one)`}.`);

@@ -12,7 +12,28 @@ export const E164_PATTERN = /^\+[0-9]{6,14}[0-9]$/;
 export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,20}$/;
 const EMAIL_MAX_LENGTH = 320;
 
-export const personNameField = z.string().trim().min(3, 'must be 3 to 100 characters').max(100, 'must be 3 to 100 characters');
+/**
+ * Control characters (C0, C1) and the bidirectional overrides that reorder what a reader sees:
+ * never part of a name, and a terminal or a mail client would act on them.
+ */
+const CONTROL_OR_BIDI = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+export const isPrintable = (value: string): boolean => !CONTROL_OR_BIDI.test(value);
+const PRINTABLE = 'must not contain control characters';
+
+export const personNameField = z
+  .string()
+  .trim()
+  .min(3, 'must be 3 to 100 characters')
+  .max(100, 'must be 3 to 100 characters')
+  .refine(isPrintable, PRINTABLE);
+
+/** The name of a client, an API resource or an API key: 1–100 printable characters. */
+export const labelField = z
+  .string()
+  .trim()
+  .min(1, 'must be 1 to 100 characters')
+  .max(100, 'must be 1 to 100 characters')
+  .refine(isPrintable, PRINTABLE);
 
 export const emailField = z
   .string()
@@ -53,11 +74,15 @@ export const loginPasswordField = z
   .min(1, 'is required')
   .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
 
-/** A JSON object of the tenant's own data (any JSON values), never an array. */
-/** Keys by the same rule DELETE …/custom-property names them with: whatever can be set can be removed. */
+/** A JSON object of the tenant's own data (any JSON values), never an array; keys by the same rule DELETE …/custom-property names them with: whatever can be set can be removed. */
 export const customPropertiesField = z.record(customPropertyKeyField, z.unknown(), {
   error: (issue) => (issue.code === 'invalid_key' ? 'keys must be 1 to 255 characters' : undefined),
 });
 
 /** Tenant and environment names. */
-export const entityNameField = z.string().trim().min(2, 'must be 2 to 255 characters').max(255, 'must be 2 to 255 characters');
+export const entityNameField = z
+  .string()
+  .trim()
+  .min(2, 'must be 2 to 255 characters')
+  .max(255, 'must be 2 to 255 characters')
+  .refine(isPrintable, PRINTABLE);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPrintable } from './account-fields.js';
 import { plainHttpsOrigin } from './url-rules.js';
 
 const DAY = 24 * 60 * 60;
@@ -11,7 +12,7 @@ export const environmentSettingsSchema = z
   .object({
     branding: z
       .object({
-        displayName: z.string().min(1).max(100).optional(),
+        displayName: z.string().min(1).max(100).refine(isPrintable, 'must not contain control characters').optional(),
         logoUrl: z
           .string()
           .url()

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import {
   avatarUrlField,
   emailField,
+  entityNameField,
+  labelField,
   newPasswordField,
   personNameField,
   phoneField,
@@ -18,6 +20,16 @@ describe('account fields', () => {
     expect(ok(personNameField, 'Al')).toBe(false);
     expect(ok(personNameField, '  Al  ')).toBe(false);
     expect(ok(personNameField, 'x'.repeat(101))).toBe(false);
+  });
+
+  it('names and labels hold no control character nor bidirectional override (regression: ESC reached the outbox print)', () => {
+    for (const schema of [personNameField, entityNameField, labelField]) {
+      expect(ok(schema, 'Zoë Nuñez 😀')).toBe(true);
+      expect(ok(schema, '👩‍💻 Team')).toBe(true);
+      for (const bad of ['Eve \u001b[2J', 'Bell\u0007', 'Tab\there', 'line\nbreak', 'C1\u0085x', 'evil\u202Etxt.exe', 'iso\u2066late']) {
+        expect([bad, ok(schema, bad)]).toEqual([bad, false]);
+      }
+    }
   });
 
   it('usernames: 3 to 20 ASCII letters, digits, ".", "_" and "-"', () => {

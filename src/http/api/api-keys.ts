@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { labelField } from '../../services/account-fields.js';
 import type { ApiKeyRow } from '../../db/queries/api-keys.js';
 import type { AppContext, AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
@@ -10,7 +11,7 @@ import { decodeCursor, encodeCursor, parsePageQuery } from './pagination.js';
 import { uuidParams } from './params.js';
 
 export const createApiKeyBody = z.strictObject({
-  name: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters'),
+  name: labelField,
   role: z.enum(['admin', 'read-only']),
   expiresAt: z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })

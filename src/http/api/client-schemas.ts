@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelField } from '../../services/account-fields.js';
 
 const uniqueList = <T>(values: readonly T[]) => new Set(values).size === values.length;
 const uriList = (max: number) =>
@@ -13,7 +14,7 @@ const jwk = z.record(z.string(), z.unknown()).refine((key) => typeof key.kty ===
 
 /** POST …/clients: the shapes; the rules between fields are the clients service's. */
 export const createClientBody = z.strictObject({
-  name: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters'),
+  name: labelField,
   redirectUris: uriList(20).optional(),
   postLogoutRedirectUris: uriList(20).optional(),
   grantTypes: z

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { labelField } from '../../services/account-fields.js';
 import type { ApiResourceRow } from '../../db/queries/api-resources.js';
 import { MANAGE, requireRole } from '../../services/access.js';
 import type { AppState } from '../context.js';
@@ -15,7 +16,7 @@ const uniqueList = <T>(values: readonly T[]) => new Set(values).size === values.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 
 const resourceFields = {
-  name: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters'),
+  name: labelField,
   scopes: z.array(z.string().regex(SCOPE_TOKEN, 'must be a scope token')).max(100).refine(uniqueList, 'must not repeat a scope'),
   accessTokenFormat: z.enum(['jwt', 'opaque']),
   accessTokenTtl: z.number().int().min(60).max(86_400).nullable(),
