@@ -25,6 +25,11 @@ export function hasRole(actor: Actor, minimum: TenantRole): boolean {
   return RANK[actor.role] >= RANK[minimum];
 }
 
+/** May an account of role `actorRole` act on (or grant) `targetRole`? A rank above, or owner on owner. */
+export function mayActOn(actorRole: TenantRole, targetRole: TenantRole): boolean {
+  return RANK[actorRole] > RANK[targetRole] || (actorRole === 'owner' && targetRole === 'owner');
+}
+
 /** The lower of two roles: a key never acts above its creator's current role. */
 export function lowerRole(a: TenantRole, b: TenantRole): TenantRole {
   return RANK[a] <= RANK[b] ? a : b;

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import {
   deleteApiKey,
   findApiKeyByHash,
+  findApiKeyById,
   insertApiKey,
   listApiKeys,
   touchApiKey,
@@ -11,7 +12,7 @@ import {
 import { findTenantAccountById, type TenantRole } from '../db/queries/tenant-accounts.js';
 import type { TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
-import { lowerRole, MANAGE, requireOwnTenant, requireRole, type Actor } from './access.js';
+import { isSelf, lowerRole, MANAGE, mayActOn, requireOwnTenant, requireRole, type Actor } from './access.js';
 import { randomToken, sha256Hex } from './crypto.js';
 import { byTenantAccount, record } from './audit.js';
 
@@ -87,6 +88,11 @@ export function createApiKeysService(deps: { db: Database }): ApiKeysService {
     async revoke(actor, tenant, keyId) {
       requireOwnTenant(actor, tenant.id);
       assertMayManage(actor);
+      // A key acts for its creator: revoking it is acting on them (yourself, or a rank above).
+      const key = await findApiKeyById(db, scopeOf(tenant), keyId);
+      if (!key) throw errors.apiKeyNotFound();
+      const creator = await findTenantAccountById(db, scopeOf(tenant), key.createdBy);
+      if (creator && !isSelf(actor, creator.id) && !mayActOn(actor.role, creator.role)) throw errors.forbidden();
       if (!(await deleteApiKey(db, scopeOf(tenant), keyId))) throw errors.apiKeyNotFound();
       await record(db, byTenantAccount(actor, 'api_key.revoked', { type: 'api_key', id: keyId }));
     },

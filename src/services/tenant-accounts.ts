@@ -17,7 +17,7 @@ import {
 import { lockTenant, type TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
 import { byTenantAccount, record } from './audit.js';
-import { isSelf, lowerRole, MANAGE, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
+import { isSelf, lowerRole, MANAGE, mayActOn, READ, requireOwnTenant, requireRole, type Actor } from './access.js';
 import type { EmailVerificationService } from './email-verification.js';
 import { voidAllLinkTokens } from './link-tokens.js';
 import { normalizeIdentifier } from './normalize.js';
@@ -78,12 +78,6 @@ export interface TenantAccountsService {
   remove(actor: Actor, tenant: TenantRow, accountId: string): Promise<void>;
 }
 
-const RANK: Readonly<Record<TenantRole, number>> = { owner: 3, admin: 2, user: 1 };
-
-/** May an account of role `actorRole` act on (or grant) `targetRole`? */
-export function mayActOn(actorRole: TenantRole, targetRole: TenantRole): boolean {
-  return RANK[actorRole] > RANK[targetRole] || (actorRole === 'owner' && targetRole === 'owner');
-}
 
 export function createTenantAccountsService(deps: {
   db: Database;

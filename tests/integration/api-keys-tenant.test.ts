@@ -33,6 +33,20 @@ describe('tenant API keys', () => {
     request(server.url).get(`/api/v1/tenants/${tenantId}`).set('Authorization', bearer(key));
 
   describe('create, list, delete', () => {
+    it("lets an admin revoke their own keys and those of users, never an owner's (403, the key still works)", async () => {
+      const admin = await addTenantAccount(server, tenant, 'admin');
+      const ownersKey = await newKey('read-only');
+      const adminsKey = await newKey('read-only', admin.cookie);
+      const revoke = (id: string, cookie: string) =>
+        request(server.url).delete(`/api/v1/tenants/${tenant.tenantId}/api-keys/${id}`).set('Cookie', cookie).set('Origin', server.url);
+      const refused = await revoke(ownersKey.id, admin.cookie);
+      expect([refused.status, refused.body.code]).toEqual([403, 'auth.forbidden']);
+      expect((await readTenantWith(ownersKey.key)).status).toBe(200);
+      expect((await revoke(adminsKey.id, admin.cookie)).status).toBe(204);
+      expect((await revoke(ownersKey.id, tenant.cookie)).status).toBe(204);
+      expect((await readTenantWith(ownersKey.key)).status).toBe(401);
+    });
+
     it('answers 201 with the key once, no-store, and keeps only its SHA-256', async () => {
       const response = await create({ name: '  Deploy script ', role: 'admin' });
       expect(response.status).toBe(201);

@@ -103,3 +103,8 @@ export async function deleteApiKey(db: Queryable, scope: TenantScope, id: string
 export async function deleteApiKeysOfCreator(db: Queryable, scope: TenantScope, accountId: string): Promise<number> {
   return db('api_keys').where({ tenant_id: scope.tenantId, created_by: accountId }).delete();
 }
+
+export async function findApiKeyById(db: Queryable, scope: TenantScope, id: string): Promise<ApiKeyRow | undefined> {
+  const record = await db<ApiKeyRecord>('api_keys').where({ tenant_id: scope.tenantId, id }).first();
+  return record ? toRow(record) : undefined;
+}
