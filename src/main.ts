@@ -41,8 +41,11 @@ async function main(): Promise<void> {
     [
       '',
       `sump is serving on ${config.publicUrl}`,
-      'Create your first tenant (it makes the owner account and a first environment):',
+      config.allowTenantSignup
+        ? 'Create your first tenant (it makes the owner account and a first environment):'
+        : 'Create your first tenant with the OPERATOR_TOKEN (ALLOW_TENANT_SIGNUP is off):',
       `  curl -s ${config.publicUrl}/api/v1/tenants -H 'Content-Type: application/json' -c cookies.txt \\`,
+      ...(config.allowTenantSignup ? [] : ["    -H 'Authorization: Bearer <OPERATOR_TOKEN>' \\"]),
       `    -d '{"tenant":{"name":"My company"},"account":{"name":"Ada Lovelace","email":"ada@example.com","username":"ada","password":"a long passphrase"},"environment":{"name":"dev"}}'`,
       'The README walks on from there: register a client, sign a user up, point an OIDC client at the issuer.',
       '',

@@ -56,4 +56,22 @@ describe('starting sump with nothing configured', () => {
     expect(second.output()).toContain('AUTH_SECRET_PREVIOUS');
     expect(second.output()).not.toContain('Create your first tenant');
   }, 60_000);
+
+  it('prints the operator-token way to begin when tenant signup is closed', async () => {
+    const port = await freePort();
+    const closed = startSump({
+      PORT: String(port),
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sump-startup-closed-')),
+      NODE_ENV: 'development',
+      ALLOW_TENANT_SIGNUP: 'false',
+      OPERATOR_TOKEN: 'an-operator-token-that-is-long-enough-0123',
+    });
+    running.push(closed.child);
+    const printed = await closed.waitFor('"environment":{"name":"dev"}', 40_000);
+    expect(printed).toContain('Create your first tenant with the OPERATOR_TOKEN (ALLOW_TENANT_SIGNUP is off):');
+    expect(printed).toContain("-H 'Authorization: Bearer <OPERATOR_TOKEN>'");
+    expect(printed).not.toContain('an-operator-token-that-is-long-enough-0123');
+    closed.child.kill('SIGTERM');
+    await expect(closed.exited).resolves.toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
