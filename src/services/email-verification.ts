@@ -7,6 +7,7 @@ import {
 } from '../db/queries/environment-accounts.js';
 import { findTenantAccountByIdentifier, lockTenantAccount, updateTenantAccount } from '../db/queries/tenant-accounts.js';
 import { errors } from '../errors/codes.js';
+import type { Language } from '../i18n/index.js';
 import { record } from './audit.js';
 import type { RequestMeta } from './api-sessions.js';
 import {
@@ -20,8 +21,8 @@ import {
 } from './link-tokens.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { MailService } from './mail.js';
-import type { MailTemplate, MailTemplates } from './mail-templates.js';
-import { brandOfEnvironment, type PasswordPlace } from './password-links.js';
+import type { MailModel, MailTemplate, MailTemplates } from './mail-templates.js';
+import { brandOfEnvironment, languageParam, type PasswordPlace } from './password-links.js';
 import type { RateLimiter, RateLimitRule } from './rate-limits.js';
 
 /** Where a verification happens: a tenant (its tenant accounts) or an environment (its accounts). */
@@ -36,6 +37,8 @@ export interface VerificationRecipient {
   readonly brand: string;
   /** The OIDC interaction the link was asked from (the hosted signup page), to resume after. */
   readonly interactionUid?: string | null | undefined;
+  /** The language of the request that caused the mail (its page's); English when none. */
+  readonly language?: Language;
 }
 
 /** An account's address changed (from one address to another, not merely rewritten in another case). */
@@ -91,9 +94,8 @@ function placeOf(place: VerificationPlace): LinkTokenPlace {
     : { tenantId: place.environment.tenantId, environmentId: place.environment.id, accountType: 'environment_account' };
 }
 
-/** Who a person whose address was changed should turn to. */
-const contactOf = (owner: LinkTokenOwner, brand: string) =>
-  owner.environmentId === null ? `an owner or administrator of ${brand}` : `the team that runs ${brand}`;
+/** Who a person whose address was changed should turn to (the mail names them, src/i18n). */
+const contactOf = (owner: LinkTokenOwner): MailModel['contact'] => (owner.environmentId === null ? 'tenant' : 'environment');
 
 export function createEmailVerificationService(deps: {
   config: Pick<Config, 'publicUrl'>;
@@ -107,12 +109,12 @@ export function createEmailVerificationService(deps: {
   const base = deps.config.publicUrl.replace(/\/+$/, '');
 
   /** The verify page's link, from PUBLIC_URL only (never from the request's Host). */
-  function verifyLink(owner: LinkTokenOwner, token: string): string {
+  function verifyLink(owner: LinkTokenOwner, token: string, language: Language | undefined): string {
     const page =
       owner.environmentId === null
         ? `/tenants/${encodeURIComponent(owner.tenantId)}/verify-email`
         : `/oidc/${encodeURIComponent(owner.environmentId)}/verify-email`;
-    return `${base}${page}?token=${encodeURIComponent(token)}`;
+    return `${base}${page}?token=${encodeURIComponent(token)}${languageParam(language)}`;
   }
 
   async function queueMail(
@@ -120,7 +122,7 @@ export function createEmailVerificationService(deps: {
     owner: LinkTokenOwner,
     to: string,
     template: MailTemplate,
-    model: { name: string; brand: string; link?: string; validHours?: number; contact?: string },
+    model: MailModel,
   ) {
     await mail.queue(trx, { tenantId: owner.tenantId, environmentId: owner.environmentId, to, ...templates.render(template, model) });
   }
@@ -130,8 +132,9 @@ export function createEmailVerificationService(deps: {
     await queueMail(trx, recipient.owner, recipient.to, 'verify-email', {
       name: recipient.name,
       brand: recipient.brand,
-      link: verifyLink(recipient.owner, token),
+      link: verifyLink(recipient.owner, token, recipient.language),
       validHours: LINK_LIFETIME_SECONDS.verify_email / 3600,
+      ...(recipient.language ? { language: recipient.language } : {}),
     });
   }
 
@@ -169,7 +172,7 @@ export function createEmailVerificationService(deps: {
       await queueMail(trx, change.owner, change.previousEmail, 'email-changed', {
         name: change.name,
         brand: change.brand,
-        contact: contactOf(change.owner, change.brand),
+        contact: contactOf(change.owner),
       });
     },
     async isLive(place, token) {

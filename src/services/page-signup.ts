@@ -1,3 +1,4 @@
+import type { Language } from '../i18n/index.js';
 import type { Database, Queryable } from '../db/database.js';
 import {
   findEnvironmentAccountById,
@@ -43,6 +44,8 @@ export interface PageSignup {
     account: Pick<SignupInput, 'name' | 'email' | 'username' | 'password'>;
     interactionUid: string;
     meta: Pick<RequestMeta, 'ipAddress'>;
+    /** The page's language: the mail (verification or notice) is written in it. */
+    language?: Language;
   }): Promise<void>;
   /**
    * Whether the account may be signed in to an interaction after its verification link was
@@ -63,7 +66,7 @@ export function createPageSignup(deps: {
   const isOpen = (environment: EnvironmentRow) => resolveSettings(environment.settings).signup.enabled;
 
   /** The notice to the owner of a taken address: no link, nothing it can change. */
-  async function noticeOwner(trx: Queryable, environment: EnvironmentRow, emailNormalized: string): Promise<void> {
+  async function noticeOwner(trx: Queryable, environment: EnvironmentRow, emailNormalized: string, language?: Language): Promise<void> {
     const scope = { tenantId: environment.tenantId, environmentId: environment.id };
     const owner = await findEnvironmentAccountByIdentifier(trx, scope, { kind: 'email', value: emailNormalized });
     if (!owner) return;
@@ -72,13 +75,13 @@ export function createPageSignup(deps: {
       tenantId: environment.tenantId,
       environmentId: environment.id,
       to: owner.email,
-      ...templates.render('signup-attempt', { name: owner.name, brand }),
+      ...templates.render('signup-attempt', { name: owner.name, brand, ...(language ? { language } : {}) }),
     });
   }
 
   return {
     isOpen,
-    async signup({ environment, account: input, interactionUid, meta }) {
+    async signup({ environment, account: input, interactionUid, meta, language }) {
       if (!isOpen(environment)) throw errors.signupDisabled();
       const settings = resolveSettings(environment.settings);
       const emailNormalized = normalizeIdentifier(input.email);
@@ -106,7 +109,7 @@ export function createPageSignup(deps: {
       // Hashed whether or not the address is taken, so the two answers cost about the same.
       const passwordHash = await hasher.hash(input.password);
       if (taken.includes('email')) {
-        await db.transaction((trx) => noticeOwner(trx, environment, emailNormalized));
+        await db.transaction((trx) => noticeOwner(trx, environment, emailNormalized, language));
         return;
       }
       try {
@@ -133,13 +136,14 @@ export function createPageSignup(deps: {
             name: account.name,
             brand: brandOfEnvironment(environment),
             interactionUid,
+            ...(language ? { language } : {}),
           });
         });
       } catch (error) {
         // A racing signup took the address between the check and the insert: the same answer
         // as any taken address. A username taken meanwhile is shown as taken.
         if (!isAppError(error) || error.code !== 'account.email_taken') throw error;
-        await db.transaction((trx) => noticeOwner(trx, environment, emailNormalized));
+        await db.transaction((trx) => noticeOwner(trx, environment, emailNormalized, language));
       }
     },
     async canResumeAs(environment, accountId) {

@@ -15,6 +15,7 @@ import {
 } from '../db/queries/tenant-accounts.js';
 import type { TenantRow } from '../db/queries/tenants.js';
 import { errors } from '../errors/codes.js';
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/index.js';
 import { record } from './audit.js';
 import type { RequestMeta } from './api-sessions.js';
 import { assertPasswordPolicy } from './environment-accounts.js';
@@ -46,7 +47,16 @@ export interface LinkRecipient {
   readonly name: string;
   /** The environment's display name, or the tenant's name. */
   readonly brand: string;
+  /** The language of the request that caused the mail (its page's); English when none. */
+  readonly language?: Language;
 }
+
+/** A request that may queue a mail: its address, and the language its page was in (else English). */
+export type MailingRequest = Pick<RequestMeta, 'ipAddress'> & { readonly language?: Language };
+
+/** A link's `lang` parameter: the page it opens speaks the mail's language; English needs none. */
+export const languageParam = (language: Language | undefined): string =>
+  language === undefined || language === DEFAULT_LANGUAGE ? '' : `&lang=${language}`;
 
 export const FORGOT_PASSWORD_MESSAGE = 'If an account exists with this identifier, a reset link has been sent.';
 export const RESET_PASSWORD_MESSAGE = 'Password has been reset successfully. Please log in with your new password.';
@@ -65,7 +75,7 @@ export interface PasswordLinksService {
   forgot(
     place: PasswordPlace,
     lookup: AccountLookup,
-    meta: Pick<RequestMeta, 'ipAddress'>,
+    meta: MailingRequest,
     options?: { interactionUid?: string },
   ): Promise<void>;
   /** Whether a reset or set-password token is live here (the page's GET: uses nothing up). */
@@ -77,7 +87,7 @@ export interface PasswordLinksService {
    * not live here is a 400 `auth.invalid_token`. Answers whose link it was and the sign-in
    * (interaction uid) it was asked from.
    */
-  reset(place: PasswordPlace, token: unknown, newPassword: string, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<UsedLink>;
+  reset(place: PasswordPlace, token: unknown, newPassword: string, meta?: MailingRequest): Promise<UsedLink>;
   /** In the caller's transaction: a set-password token (72 h) and its mail. */
   sendSetPasswordLink(trx: Queryable, recipient: LinkRecipient): Promise<void>;
 }
@@ -106,12 +116,12 @@ export function createPasswordLinksService(deps: {
   const base = deps.config.publicUrl.replace(/\/+$/, '');
 
   /** The reset page's link, from PUBLIC_URL only (never from the request's Host). */
-  function resetLink(owner: LinkTokenOwner, token: string): string {
+  function resetLink(owner: LinkTokenOwner, token: string, language: Language | undefined): string {
     const page =
       owner.environmentId === null
         ? `/tenants/${encodeURIComponent(owner.tenantId)}/reset-password`
         : `/oidc/${encodeURIComponent(owner.environmentId)}/reset-password`;
-    return `${base}${page}?token=${encodeURIComponent(token)}`;
+    return `${base}${page}?token=${encodeURIComponent(token)}${languageParam(language)}`;
   }
 
   async function queueMail(trx: Queryable, recipient: LinkRecipient, template: MailTemplate, link?: string, validHours?: number) {
@@ -120,6 +130,7 @@ export function createPasswordLinksService(deps: {
       name: recipient.name,
       ...(link ? { link } : {}),
       ...(validHours ? { validHours } : {}),
+      ...(recipient.language ? { language: recipient.language } : {}),
     });
     await mail.queue(trx, {
       tenantId: recipient.owner.tenantId,
@@ -137,7 +148,8 @@ export function createPasswordLinksService(deps: {
   ) {
     const { token } = await linkTokens.issue(trx, recipient.owner, purpose, { interactionUid });
     const template = purpose === 'reset_password' ? 'reset-password' : 'set-password';
-    await queueMail(trx, recipient, template, resetLink(recipient.owner, token), LINK_LIFETIME_SECONDS[purpose] / 3600);
+    const link = resetLink(recipient.owner, token, recipient.language);
+    await queueMail(trx, recipient, template, link, LINK_LIFETIME_SECONDS[purpose] / 3600);
   }
 
   /** The enabled account the lookup finds here, as a mail recipient. */
@@ -181,7 +193,7 @@ export function createPasswordLinksService(deps: {
       // no SMTP in the request, so the answer's timing does not tell accounts apart.
       await db.transaction(async (trx) => {
         const recipient = await findRecipient(trx, place, lookup);
-        if (recipient) await sendLink(trx, recipient, 'reset_password', options.interactionUid);
+        if (recipient) await sendLink(trx, { ...recipient, language: meta.language }, 'reset_password', options.interactionUid);
       });
     },
     async isLive(place, token) {
@@ -231,7 +243,7 @@ export function createPasswordLinksService(deps: {
           recipient = { owner: row, to: account.email, name: account.name, brand: brandOfEnvironment(environment) };
         }
         await linkTokens.voidAll(trx, row);
-        await queueMail(trx, recipient, 'password-changed');
+        await queueMail(trx, { ...recipient, language: meta?.language }, 'password-changed');
         return { accountId: row.accountId, interactionUid: row.interactionUid };
       });
       if (ended) sessionEndings.announce(ended);

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { MessageKey, Text } from '../../i18n/index.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import { emailField, usernameField } from '../../services/account-fields.js';
 import type { Services } from '../../services/index.js';
@@ -7,7 +8,7 @@ import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
-import type { Views } from './views.js';
+import { languageOf, useUiLocales, type Views } from './views.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
@@ -16,8 +17,7 @@ const IDENTIFIER_MAX_LENGTH = 320;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-const staleInteraction = () =>
-  new PageError(400, 'This page is out of date', 'This sign-in page has expired. Go back to the app and start again.');
+const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
 
 const formField = (ctx: Context, name: string): string => {
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -30,13 +30,13 @@ const formField = (ctx: Context, name: string): string => {
  * it): empty, too long, characters no account can hold, neither an email nor a username. The
  * hosted pages' one rule decides which it is: an email when it contains "@".
  */
-export function identifierProblem(identifier: string): string | undefined {
+export function identifierProblem(identifier: string): Text | undefined {
   const value = identifier.trim();
-  if (value === '') return 'Enter your email address or username.';
-  if ([...value].length > IDENTIFIER_MAX_LENGTH) return `That is too long: at most ${IDENTIFIER_MAX_LENGTH} characters.`;
-  if (CONTROL_CHARACTERS.test(value)) return 'That holds characters that cannot be used.';
+  if (value === '') return 'identifier.empty';
+  if ([...value].length > IDENTIFIER_MAX_LENGTH) return { key: 'identifier.too_long', params: { max: IDENTIFIER_MAX_LENGTH } };
+  if (CONTROL_CHARACTERS.test(value)) return 'identifier.unusable_characters';
   const field = value.includes('@') ? emailField : usernameField;
-  if (!field.safeParse(value).success) return 'Enter the email address or the username of your account.';
+  if (!field.safeParse(value).success) return 'identifier.invalid';
   return undefined;
 }
 
@@ -52,6 +52,7 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
   async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
     // Throws SessionNotFound without this interaction's cookie (unknown or expired uid).
     const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, interaction.params.ui_locales);
     if (interaction.uid !== uid || interaction.prompt.name !== 'login') throw staleInteraction();
     return interaction;
   }
@@ -62,13 +63,13 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
     ctx: Context,
     issuer: Issuer,
     interaction: Interaction,
-    view: { identifier: string; fieldError?: string; formError?: string; status?: number },
+    view: { identifier: string; fieldError?: Text; formError?: MessageKey; status?: number },
   ) {
     views.respond(
       ctx,
       'pages/forgot-password.njk',
       {
-        title: 'Reset your password',
+        title: 'forgot.title',
         brand: brandOf(issuer),
         identifier: view.identifier,
         fieldError: view.fieldError,
@@ -92,7 +93,7 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
     async submit(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
       }
       const identifier = formField(ctx, 'identifier');
       const problem = identifierProblem(identifier);
@@ -108,7 +109,7 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
         await services.passwordLinks.forgot(
           { kind: 'environment', environment: issuer.environment },
           { identifier },
-          requestMeta(ctx),
+          { ...requestMeta(ctx), language: languageOf(ctx) },
           { interactionUid: interaction.uid },
         );
       } catch (error) {
@@ -116,17 +117,16 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
         ctx.set('Retry-After', String(error.retryAfterSeconds));
         renderForm(ctx, issuer, interaction, {
           identifier: identifier.trim(),
-          formError: 'Too many attempts. Wait a few minutes and try again.',
+          formError: 'common.too_many_attempts',
           status: error.status,
         });
         return;
       }
       // The same page, status and body whether or not an account has this identifier.
       views.respond(ctx, 'pages/check-email.njk', {
-        title: 'Check your email',
+        title: 'forgot.check_email.title',
         brand: brandOf(issuer),
-        message:
-          'If an account has this email address or username, we have sent it a link to choose a new password. The link works for one hour.',
+        message: 'forgot.check_email.message',
         loginUrl: loginUrl(issuer, interaction),
       });
     },

@@ -18,7 +18,8 @@ import { createSignupPage } from './signup.js';
 import { createVerifyEmailPage } from './verify-email.js';
 import { serveBrandingCss } from './branding.js';
 import { brandOf } from './page-context.js';
-import { setPageHeaders, type Views } from './views.js';
+import { languageOf, setPageHeaders, type Views } from './views.js';
+import type { Text } from '../../i18n/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;
@@ -35,7 +36,7 @@ function notFoundPage(views: Views, ctx: Context, issuer?: Issuer) {
   views.respond(
     ctx,
     'pages/error.njk',
-    { title: 'Not found', brand: brandOf(issuer), message: 'There is nothing at this address.' },
+    { title: 'error.not_found.title', brand: brandOf(issuer), message: 'error.not_found.message' },
     404,
   );
 }
@@ -171,7 +172,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
         ctx.body = { error: 'invalid_request', error_description: 'the request holds a NUL character' };
         return;
       }
-      throw new PageError(400, 'Something went wrong', 'The request holds characters that cannot be used.');
+      throw new PageError(400, 'error.generic.title', 'error.unusable_characters.message');
     }
     await runProvider(ctx, issuer, rest, next);
     if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx, issuer);
@@ -212,31 +213,32 @@ function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logge
     views.respond(
       ctx,
       'pages/error.njk',
-      { title: 'Temporarily unavailable', brand: brandOf(issuer), message: 'We cannot answer right now. Try again in a moment.' },
+      { title: 'error.unavailable.title', brand: brandOf(issuer), message: 'error.unavailable.message' },
       503,
     );
     return;
   }
   let status = 500;
-  let title = 'Something went wrong';
-  let message = 'Something went wrong on our side. Try again in a moment.';
+  let title: Text = 'error.generic.title';
+  let message: Text = 'error.generic.message';
   if (error instanceof PageError) {
     ({ status, title } = error);
     message = error.userMessage;
   } else if (isUnstorableInputError(error)) {
     status = 400;
-    message = 'The request holds characters that cannot be used.';
+    message = 'error.unusable_characters.message';
   } else if (error instanceof oidcErrors.SessionNotFound) {
     // Before the generic 4xx below: the provider's errors are exposed 400s too.
     status = 400;
-    title = 'This page is out of date';
-    message = 'Your sign-in session has expired or was started in another browser. Go back to the app and start again.';
+    title = 'error.stale.title';
+    message = 'error.session_lost.message';
   } else if (isClientHttpError(error)) {
     status = error.status;
-    message = status === 413 ? 'What was sent is too large.' : 'The request could not be read.';
+    message = status === 413 ? 'error.too_large.message' : 'error.unreadable.message';
   } else if (isAppError(error) && error.status < 500) {
     status = error.status;
-    message = error.detail;
+    // The API's English detail; a page in another language says it more generally.
+    message = languageOf(ctx) === 'en' ? { text: error.detail } : 'error.request_failed.message';
   } else {
     logger.error({ err: error }, 'page error');
   }

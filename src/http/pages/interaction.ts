@@ -1,36 +1,34 @@
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { isAppError } from '../../errors/app-error.js';
+import { isMessageKey, type MessageKey, type Text } from '../../i18n/index.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
-import type { Views } from './views.js';
+import { useUiLocales, type Views } from './views.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Sign you in',
-  profile: 'See your name, username and picture',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  address: 'See your postal address',
-  offline_access: 'Stay signed in when you are not using it',
+/** A scope as the consent page shows it: the catalogue's description, else its name as it is. */
+const scopeText = (scope: string): Text => {
+  const key = `consent.scope.${scope}`;
+  return isMessageKey(key) ? key : { text: scope };
 };
 
+/** A page's error: its status, and the catalogue keys (src/i18n) of its title and message. */
 export class PageError extends Error {
   constructor(
     readonly status: number,
-    readonly title: string,
-    readonly userMessage: string,
+    readonly title: MessageKey,
+    readonly userMessage: MessageKey,
   ) {
     super(userMessage);
   }
 }
 
-const staleInteraction = () =>
-  new PageError(400, 'This page is out of date', 'This sign-in page has expired. Go back to the app and start again.');
+const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
 
 const formField = (ctx: Context, name: string): string => {
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -44,6 +42,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
 
   async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
     const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, interaction.params.ui_locales);
     if (interaction.uid !== uid) throw staleInteraction();
     return interaction;
   }
@@ -65,13 +64,13 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     ctx: Context,
     issuer: Issuer,
     interaction: Interaction,
-    view: { clientName: string | undefined; identifier: string; error?: string; status?: number },
+    view: { clientName: string | undefined; identifier: string; error?: MessageKey; status?: number },
   ) {
     views.respond(
       ctx,
       'pages/login.njk',
       {
-        title: 'Sign in',
+        title: 'login.title',
         brand: brandOf(issuer),
         clientName: view.clientName,
         identifier: view.identifier,
@@ -129,9 +128,9 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         const scopes = String(interaction.params.scope ?? '')
           .split(' ')
           .filter((scope) => scope !== '')
-          .map((scope) => SCOPE_DESCRIPTIONS[scope] ?? scope);
+          .map(scopeText);
         views.respond(ctx, 'pages/consent.njk', {
-          title: 'Allow access',
+          title: 'consent.title',
           brand: brandOf(issuer),
           clientName,
           scopes,
@@ -147,7 +146,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     async login(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
       }
       if (interaction.prompt.name !== 'login') throw staleInteraction();
       const identifier = formField(ctx, 'identifier').slice(0, 320);
@@ -165,12 +164,12 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         if (!isAppError(error) || ![401, 403, 429].includes(error.status)) throw error;
         services.metrics.logins.inc({ kind: 'hosted', outcome: 'failure' });
         if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
-        const message =
+        const message: MessageKey =
           error.code === 'account.email_unverified'
-            ? 'Verify your email address first: open the link we sent you.'
+            ? 'login.email_unverified'
             : error instanceof RateLimitedError
-              ? 'Too many attempts. Wait a few minutes and try again.'
-              : 'The email, username or password is not right.';
+              ? 'common.too_many_attempts'
+              : 'login.failed';
         renderLogin(ctx, issuer, interaction, {
           clientName: await clientNameOf(issuer, interaction),
           identifier,
@@ -184,7 +183,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     async consent(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
       }
       if (interaction.prompt.name !== 'consent') throw staleInteraction();
       if (formField(ctx, 'decision') === 'allow') {

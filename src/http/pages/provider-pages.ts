@@ -2,7 +2,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
 import { brandOf, issuerOf } from './page-context.js';
-import type { Views } from './views.js';
+import { useUiLocales, type Views } from './views.js';
 
 /** Pulls the confirm action and xsrf value out of the form oidc-provider hands to logoutSource. */
 function parseLogoutForm(form: string): { action: string; xsrf: string } {
@@ -16,12 +16,14 @@ function parseLogoutForm(form: string): { action: string; xsrf: string } {
 export function createProviderPages(views: Views): ProviderPages {
   return {
     async renderError(ctx, out, error) {
+      // The request's own ui_locales where the provider has read its parameters, else English.
+      const language = useUiLocales(ctx, ctx.oidc?.params?.ui_locales);
       if (isDatabaseUnavailable(error)) {
         ctx.set('Retry-After', '5');
         views.respond(
           ctx,
           'pages/error.njk',
-          { title: 'Temporarily unavailable', message: 'We cannot answer right now. Try again in a moment.' },
+          { title: 'error.unavailable.title', message: 'error.unavailable.message' },
           503,
         );
         return;
@@ -30,7 +32,7 @@ export function createProviderPages(views: Views): ProviderPages {
         views.respond(
           ctx,
           'pages/error.njk',
-          { title: 'Something went wrong', brand: brandOf(issuerOf(ctx)), message: 'The request holds characters that cannot be used.', code: 'invalid_request' },
+          { title: 'error.generic.title', brand: brandOf(issuerOf(ctx)), message: 'error.unusable_characters.message', code: 'invalid_request' },
           400,
         );
         return;
@@ -40,9 +42,13 @@ export function createProviderPages(views: Views): ProviderPages {
         ctx,
         'pages/error.njk',
         {
-          title: 'Something went wrong',
+          title: 'error.generic.title',
           brand: brandOf(issuerOf(ctx)),
-          message: out.error_description ?? 'The request could not be completed.',
+          // oidc-provider's description is English; another language shows its own words and the code.
+          message:
+            out.error_description !== undefined && language === 'en'
+              ? { text: out.error_description }
+              : 'error.request_failed.message',
           code: out.error,
         },
         status,
@@ -50,8 +56,9 @@ export function createProviderPages(views: Views): ProviderPages {
     },
     async logoutSource(ctx, form) {
       const { action, xsrf } = parseLogoutForm(form);
+      useUiLocales(ctx, ctx.oidc.params?.ui_locales);
       views.respond(ctx, 'pages/logout.njk', {
-        title: 'Sign out',
+        title: 'logout.title',
         brand: brandOf(issuerOf(ctx)),
         clientName: ctx.oidc.client?.clientName,
         action,
@@ -59,10 +66,11 @@ export function createProviderPages(views: Views): ProviderPages {
       });
     },
     async postLogoutSuccessSource(ctx) {
+      useUiLocales(ctx, ctx.oidc?.params?.ui_locales);
       views.respond(ctx, 'pages/message.njk', {
-        title: 'You are signed out',
+        title: 'logout.done.title',
         brand: brandOf(issuerOf(ctx)),
-        message: 'You have signed out. You can close this window or go back to the app.',
+        message: 'logout.done.message',
       });
     },
   };

@@ -1,14 +1,16 @@
 import type { Context } from 'koa';
 import { isAppError } from '../../errors/app-error.js';
+import type { Text } from '../../i18n/index.js';
 import { newPasswordField } from '../../services/account-fields.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import type { PasswordPlace } from '../../services/password-links.js';
 import type { Services } from '../../services/index.js';
+import { languageParam } from '../../services/password-links.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import type { LinkOutcome } from './resume.js';
-import type { Views } from './views.js';
+import { languageOf, useLinkLanguage, type Views } from './views.js';
 
 /** Where a reset page is and how it shows: the place its tokens belong to, the path, the brand. */
 export interface ResetPageTarget {
@@ -20,8 +22,16 @@ export interface ResetPageTarget {
   readonly resumeUrl?: (uid: string, outcome: LinkOutcome) => string;
 }
 
-const invalidLink = () =>
-  new PageError(400, 'This link does not work', 'This link has expired or was used already. Ask for a new one.');
+const invalidLink = () => new PageError(400, 'error.invalid_link.title', 'error.invalid_link.message');
+
+/** What the password rules said (account-fields, the environment's policy), as the page says it. */
+export function passwordProblem(rule: string | undefined): Text {
+  const match = /^must be at (least|most) (\d+) (characters|bytes)$/.exec(rule ?? '');
+  if (!match) return 'password.invalid';
+  const count = Number(match[2]);
+  if (match[1] === 'least') return { key: 'password.too_short', params: { count } };
+  return { key: match[3] === 'bytes' ? 'password.too_long_bytes' : 'password.too_long', params: { count } };
+}
 
 const formField = (ctx: Context, name: string): string => {
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -36,13 +46,13 @@ const formField = (ctx: Context, name: string): string => {
 export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; services: Services }) {
   const { views, csrf, services } = deps;
 
-  function renderForm(ctx: Context, target: ResetPageTarget, token: string, error?: string, status = 200) {
+  function renderForm(ctx: Context, target: ResetPageTarget, token: string, error?: Text, status = 200) {
     const minLength =
       target.place.kind === 'environment' ? resolveSettings(target.place.environment.settings).passwordPolicy.minLength : undefined;
     views.respond(
       ctx,
       'pages/reset-password.njk',
-      { title: 'Set your password', brand: target.brand, action: target.action, csrfToken: csrf.token(ctx), token, minLength, error },
+      { title: 'reset.title', brand: target.brand, action: target.action, csrfToken: csrf.token(ctx), token, minLength, error },
       status,
     );
   }
@@ -50,29 +60,31 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
   return {
     async show(ctx: Context, target: ResetPageTarget): Promise<void> {
       const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+      useLinkLanguage(ctx, ctx.query.lang);
       if (!(await services.passwordLinks.isLive(target.place, token))) throw invalidLink();
       renderForm(ctx, target, token);
     },
 
     async submit(ctx: Context, target: ResetPageTarget): Promise<void> {
+      useLinkLanguage(ctx, formField(ctx, 'lang'));
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
       }
       const token = formField(ctx, 'token');
       const password = formField(ctx, 'password');
       const checked = newPasswordField.safeParse(password);
       if (!checked.success) {
         if (!(await services.passwordLinks.isLive(target.place, token))) throw invalidLink();
-        renderForm(ctx, target, token, `The password ${checked.error.issues[0]?.message ?? 'is not valid'}.`, 400);
+        renderForm(ctx, target, token, passwordProblem(checked.error.issues[0]?.message), 400);
         return;
       }
       let used;
       try {
-        used = await services.passwordLinks.reset(target.place, token, password, requestMeta(ctx));
+        used = await services.passwordLinks.reset(target.place, token, password, { ...requestMeta(ctx), language: languageOf(ctx) });
       } catch (error) {
         if (isAppError(error) && error.code === 'auth.invalid_token') throw invalidLink();
         if (isAppError(error) && error.code === 'request.validation_failed') {
-          renderForm(ctx, target, token, `The password ${error.errors?.[0]?.message ?? 'is not valid'}.`, 400);
+          renderForm(ctx, target, token, passwordProblem(error.errors?.[0]?.message), 400);
           return;
         }
         throw error;
@@ -81,13 +93,13 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
       // still lives in this browser (the resume step decides); otherwise the page says it is done.
       if (used.interactionUid && target.resumeUrl) {
         ctx.status = 303;
-        ctx.redirect(target.resumeUrl(used.interactionUid, { kind: 'reset' }));
+        ctx.redirect(`${target.resumeUrl(used.interactionUid, { kind: 'reset' })}${languageParam(languageOf(ctx))}`);
         return;
       }
       views.respond(ctx, 'pages/message.njk', {
-        title: 'Password set',
+        title: 'reset.done.title',
         brand: target.brand,
-        message: 'Your password is set. Go back to the app and sign in with it.',
+        message: 'reset.done.message',
       });
     },
   };

@@ -6,7 +6,8 @@ import { constantTimeEqual, deriveMacKey } from '../../services/crypto.js';
 import type { Services } from '../../services/index.js';
 import { PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
-import type { Views } from './views.js';
+import { useLinkLanguage, type Views } from './views.js';
+import type { MessageKey } from '../../i18n/index.js';
 
 /** What was done with a link asked from a sign-in: an address verified (whose), or a password set. */
 export type LinkOutcome = { readonly kind: 'verified'; readonly accountId: string } | { readonly kind: 'reset' };
@@ -15,9 +16,9 @@ export type LinkOutcome = { readonly kind: 'verified'; readonly accountId: strin
 const RESUME_LIFETIME_SECONDS = 10 * 60;
 const RESUME_VALUE = /^(verified|reset)\.([0-9a-f-]{36}|-)\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$/;
 
-const DONE: Readonly<Record<LinkOutcome['kind'], { title: string; message: string }>> = {
-  verified: { title: 'Email verified', message: 'Your email address is verified. Go back to the app and sign in.' },
-  reset: { title: 'Password set', message: 'Your password is set. Go back to the app and sign in with it.' },
+const DONE: Readonly<Record<LinkOutcome['kind'], { title: MessageKey; message: MessageKey }>> = {
+  verified: { title: 'verify.done.title', message: 'verify.done.message' },
+  reset: { title: 'reset.done.title', message: 'reset.done.message' },
 };
 
 /**
@@ -68,10 +69,10 @@ export function createInteractionResume(deps: { secret: string; views: Views; se
      * Otherwise the "done" page.
      */
     async resume(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      // The language of the page that sent the browser here (the link's), as its `lang` says.
+      useLinkLanguage(ctx, ctx.query.lang);
       const outcome = read(issuer, uid, ctx.query.r);
-      if (!outcome) {
-        throw new PageError(400, 'This page is out of date', 'This page has expired. Go back to the app and sign in.');
-      }
+      if (!outcome) throw new PageError(400, 'error.stale.title', 'error.resume_expired.message');
       let interaction: Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
       try {
         // Reads this browser's interaction cookie: SessionNotFound without it (another browser,

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import { isAppError } from '../../errors/app-error.js';
+import type { Language, MessageKey, Text } from '../../i18n/index.js';
 import { emailField, newPasswordField, personNameField, usernameField } from '../../services/account-fields.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import type { Services } from '../../services/index.js';
@@ -10,11 +11,12 @@ import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
-import type { Views } from './views.js';
+import { passwordProblem } from './reset-password.js';
+import { languageOf, useUiLocales, type Views } from './views.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 type Field = 'name' | 'email' | 'username' | 'password';
-type FieldErrors = Partial<Record<Field, string>>;
+type FieldErrors = Partial<Record<Field, Text>>;
 
 /** A value longer than this, or holding control characters, is not shown back in the form. */
 const SHOWN_MAX_LENGTH = 320;
@@ -29,9 +31,18 @@ const RULES: Readonly<Record<Field, z.ZodType<string>>> = {
   password: newPasswordField,
 };
 
-const staleInteraction = () =>
-  new PageError(400, 'This page is out of date', 'This sign-in page has expired. Go back to the app and start again.');
-const notFound = () => new PageError(404, 'Not found', 'There is nothing at this address.');
+const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
+const notFound = () => new PageError(404, 'error.not_found.title', 'error.not_found.message');
+
+/**
+ * What a field's rule said, as the page says it: in English the rule's own words (account-fields),
+ * in another language the catalogue's sentence for the field; the password's as the reset page's.
+ */
+function fieldProblem(language: Language, field: Field, rule: string | undefined): Text {
+  if (field === 'password') return passwordProblem(rule);
+  if (language === 'en') return { text: `The ${LABELS[field]} ${rule ?? 'is not valid'}.` };
+  return `signup.${field}.invalid` satisfies MessageKey;
+}
 
 const formField = (ctx: Context, name: string): string => {
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -55,6 +66,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
   async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
     if (!services.pageSignup.isOpen(issuer.environment)) throw notFound();
     const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
+    useUiLocales(ctx, interaction.params.ui_locales);
     if (interaction.uid !== uid || interaction.prompt.name !== 'login') throw staleInteraction();
     return interaction;
   }
@@ -65,13 +77,13 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
     ctx: Context,
     issuer: Issuer,
     interaction: Interaction,
-    view: { values: Partial<Record<Field, string>>; fieldErrors?: FieldErrors; formError?: string; status?: number },
+    view: { values: Partial<Record<Field, string>>; fieldErrors?: FieldErrors; formError?: MessageKey; status?: number },
   ) {
     views.respond(
       ctx,
       'pages/signup.njk',
       {
-        title: 'Create your account',
+        title: 'signup.title',
         brand: brandOf(issuer),
         name: view.values.name ?? '',
         email: view.values.email ?? '',
@@ -98,7 +110,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
     async submit(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
       }
       const raw = {
         name: formField(ctx, 'name'),
@@ -111,12 +123,12 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
       const parsed: Partial<Record<Field, string>> = {};
       for (const field of Object.keys(RULES) as Field[]) {
         if (field !== 'password' && CONTROL_CHARACTERS.test(raw[field])) {
-          fieldErrors[field] = `The ${LABELS[field]} holds characters that cannot be used.`;
+          fieldErrors[field] = `signup.${field}.unusable_characters` satisfies MessageKey;
           continue;
         }
         const result = RULES[field].safeParse(raw[field]);
         if (result.success) parsed[field] = result.data;
-        else fieldErrors[field] = `The ${LABELS[field]} ${result.error.issues[0]?.message ?? 'is not valid'}.`;
+        else fieldErrors[field] = fieldProblem(languageOf(ctx), field, result.error.issues[0]?.message);
       }
       if (Object.keys(fieldErrors).length > 0) {
         renderForm(ctx, issuer, interaction, { values, fieldErrors, status: 400 });
@@ -128,35 +140,34 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
           account: parsed as Record<Field, string>,
           interactionUid: interaction.uid,
           meta: requestMeta(ctx),
+          language: languageOf(ctx),
         });
       } catch (error) {
         if (error instanceof RateLimitedError) {
           ctx.set('Retry-After', String(error.retryAfterSeconds));
           renderForm(ctx, issuer, interaction, {
             values,
-            formError: 'Too many attempts. Wait a few minutes and try again.',
+            formError: 'common.too_many_attempts',
             status: error.status,
           });
           return;
         }
         if (isAppError(error) && error.code === 'account.username_taken') {
-          const taken = 'That username is taken. Choose another one.';
-          renderForm(ctx, issuer, interaction, { values, fieldErrors: { username: taken }, status: 409 });
+          renderForm(ctx, issuer, interaction, { values, fieldErrors: { username: 'signup.username_taken' }, status: 409 });
           return;
         }
         if (isAppError(error) && error.code === 'request.validation_failed') {
-          const message = error.errors?.[0]?.message ?? 'is not valid';
-          renderForm(ctx, issuer, interaction, { values, fieldErrors: { password: `The password ${message}.` }, status: 400 });
+          const password = passwordProblem(error.errors?.[0]?.message);
+          renderForm(ctx, issuer, interaction, { values, fieldErrors: { password }, status: 400 });
           return;
         }
         throw error;
       }
       // The same page, status and body whether the address is new or taken.
       views.respond(ctx, 'pages/check-email.njk', {
-        title: 'Check your email',
+        title: 'forgot.check_email.title',
         brand: brandOf(issuer),
-        message:
-          'To finish creating your account, open the link we have sent to the email address you gave. The link works for 24 hours.',
+        message: 'signup.check_email.message',
         loginUrl: loginUrl(issuer, interaction),
       });
     },

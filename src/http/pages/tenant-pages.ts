@@ -7,7 +7,8 @@ import { createCsrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
 import { createVerifyEmailPage } from './verify-email.js';
-import type { Views } from './views.js';
+import { languageOf, type Views } from './views.js';
+import type { Text } from '../../i18n/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_PAGE = /^\/tenants\/([^/]+)\/(reset-password|verify-email)$/;
@@ -25,7 +26,7 @@ export function createTenantPages(deps: HttpDeps & { views: Views }): Middleware
   const verifyPage = createVerifyEmailPage({ views, csrf, services });
 
   async function route(ctx: Context, tenantId: string, page: string): Promise<void> {
-    if (!UUID.test(tenantId)) throw new PageError(404, 'Not found', 'There is nothing at this address.');
+    if (!UUID.test(tenantId)) throw new PageError(404, 'error.not_found.title', 'error.not_found.message');
     const tenant = await services.tenantAuth.findTenant(tenantId.toLowerCase());
     const target = { place: { kind: 'tenant' as const, tenant }, action: `/tenants/${tenant.id}/${page}`, brand: tenant.name };
     const handler = page === 'verify-email' ? verifyPage : resetPage;
@@ -34,7 +35,7 @@ export function createTenantPages(deps: HttpDeps & { views: Views }): Middleware
       await formBody(ctx, async () => undefined);
       return handler.submit(ctx, target);
     }
-    throw new PageError(405, 'Not found', 'There is nothing at this address.');
+    throw new PageError(405, 'error.not_found.title', 'error.not_found.message');
   }
 
   return async function tenantPages(ctx, next) {
@@ -44,15 +45,16 @@ export function createTenantPages(deps: HttpDeps & { views: Views }): Middleware
       await route(ctx, match[1] ?? '', match[2] ?? '');
     } catch (error) {
       let status = 500;
-      let title = 'Something went wrong';
-      let message = 'Something went wrong on our side. Try again in a moment.';
+      let title: Text = 'error.generic.title';
+      let message: Text = 'error.generic.message';
       if (error instanceof PageError) {
         ({ status, title } = error);
         message = error.userMessage;
       } else if (isAppError(error) && error.status < 500) {
         status = error.status;
-        title = status === 404 ? 'Not found' : title;
-        message = error.detail;
+        title = status === 404 ? 'error.not_found.title' : title;
+        // The API's English detail; a page in another language says it more generally.
+        message = languageOf(ctx) === 'en' ? { text: error.detail } : 'error.request_failed.message';
       } else {
         logger.error({ err: error }, 'page error');
       }

@@ -2,11 +2,12 @@ import type { Context } from 'koa';
 import { isAppError } from '../../errors/app-error.js';
 import type { VerificationPlace } from '../../services/email-verification.js';
 import type { Services } from '../../services/index.js';
+import { languageParam } from '../../services/password-links.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { PageError } from './interaction.js';
 import type { LinkOutcome } from './resume.js';
-import type { Views } from './views.js';
+import { languageOf, useLinkLanguage, type Views } from './views.js';
 
 /** Where a verify page is and how it shows: the place its tokens belong to, the path, the brand. */
 export interface VerifyPageTarget {
@@ -18,8 +19,7 @@ export interface VerifyPageTarget {
   readonly resumeUrl?: (uid: string, outcome: LinkOutcome) => string;
 }
 
-const invalidLink = () =>
-  new PageError(400, 'This link does not work', 'This link has expired or was used already. Ask for a new one.');
+const invalidLink = () => new PageError(400, 'error.invalid_link.title', 'error.invalid_link.message');
 
 const formField = (ctx: Context, name: string): string => {
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -38,9 +38,10 @@ export function createVerifyEmailPage(deps: { views: Views; csrf: Csrf; services
   return {
     async show(ctx: Context, target: VerifyPageTarget): Promise<void> {
       const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+      useLinkLanguage(ctx, ctx.query.lang);
       if (!(await services.emailVerification.isLive(target.place, token))) throw invalidLink();
       views.respond(ctx, 'pages/verify-email.njk', {
-        title: 'Verify your email address',
+        title: 'verify.title',
         brand: target.brand,
         action: target.action,
         csrfToken: csrf.token(ctx),
@@ -49,8 +50,9 @@ export function createVerifyEmailPage(deps: { views: Views; csrf: Csrf; services
     },
 
     async submit(ctx: Context, target: VerifyPageTarget): Promise<void> {
+      useLinkLanguage(ctx, formField(ctx, 'lang'));
       if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'Please try again', 'The form expired. Go back, reload the page and try again.');
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
       }
       let used;
       try {
@@ -63,13 +65,13 @@ export function createVerifyEmailPage(deps: { views: Views; csrf: Csrf; services
       // resumes (only in the browser of that sign-in, while it lives) or says it is done.
       if (used.interactionUid && target.resumeUrl) {
         ctx.status = 303;
-        ctx.redirect(target.resumeUrl(used.interactionUid, { kind: 'verified', accountId: used.accountId }));
+        ctx.redirect(`${target.resumeUrl(used.interactionUid, { kind: 'verified', accountId: used.accountId })}${languageParam(languageOf(ctx))}`);
         return;
       }
       views.respond(ctx, 'pages/message.njk', {
-        title: 'Email verified',
+        title: 'verify.done.title',
         brand: target.brand,
-        message: 'Your email address is verified. Go back to the app and sign in.',
+        message: 'verify.done.message',
       });
     },
   };

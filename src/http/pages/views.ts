@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Context } from 'koa';
+import { DEFAULT_LANGUAGE, isLanguage, pickLanguage, translateText, type Language } from '../../i18n/index.js';
 import { viewsDir } from '../../paths.js';
 import { logoOrigin, NO_BRANDING, type PageBranding } from './branding.js';
 import { issuerOf, pageBranding } from './page-context.js';
@@ -34,11 +35,43 @@ export function setPageHeaders(ctx: Context, branding: Pick<PageBranding, 'imgSr
   ctx.set('Referrer-Policy', 'no-referrer');
 }
 
+/**
+ * Sets the language of the page this request answers with (and of any error page after it):
+ * a handler calls it once it knows, e.g. from the interaction's `ui_locales`.
+ */
+export function useLanguage(ctx: Context, language: Language): Language {
+  (ctx.state as { language?: Language }).language = language;
+  return language;
+}
+
+/** Sets the page's language from a `ui_locales` value (see pickLanguage). */
+export const useUiLocales = (ctx: Context, uiLocales: unknown): Language => useLanguage(ctx, pickLanguage(uiLocales));
+
+/**
+ * Sets the page's language from a mail link's `lang` (or the form field that carries it on):
+ * one of the supported codes, else English. The mail was written in it.
+ */
+export const useLinkLanguage = (ctx: Context, lang: unknown): Language =>
+  useLanguage(ctx, isLanguage(lang) ? lang : DEFAULT_LANGUAGE);
+
+/** The language this request's pages are in: what a handler set, else English. */
+export function languageOf(ctx: Context): Language {
+  const { language } = ctx.state as { language?: unknown };
+  return isLanguage(language) ? language : DEFAULT_LANGUAGE;
+}
+
+/** What every template gets: `lang` and `t(text, params)`, the text in that language (src/i18n). */
+function withLanguage(language: Language, model: Record<string, unknown>): Record<string, unknown> {
+  return { ...model, lang: language, t: (text: unknown, params?: Record<string, string | number>) => translateText(language, text, params) };
+}
+
 export interface Views {
   render(template: string, model: Record<string, unknown>): string;
   /**
    * Renders a page into the response with the page headers. A page under an issuer gets that
-   * environment's branding (name, logo, stylesheet) and the CSP that goes with it.
+   * environment's branding (name, logo, stylesheet) and the CSP that goes with it; its language
+   * is `model.lang`, else the one set by useLanguage, else English. Templates show text with
+   * `t(key)`; `title`, `message` and the like in the model are keys (or `Text`, src/i18n).
    */
   respond(ctx: Context, template: string, model: Record<string, unknown>, status?: number): void;
   readonly stylesheet: string;
@@ -51,7 +84,9 @@ export function createViews(dir = viewsDir): Views {
     throwOnUndefined: false,
   });
   const stylesheet = readFileSync(path.join(dir, 'assets', 'sump.css'), 'utf8');
-  const render = (template: string, model: Record<string, unknown>) => env.render(template, model);
+  /** `model.lang` (a supported language) or English. */
+  const render = (template: string, model: Record<string, unknown>) =>
+    env.render(template, withLanguage(isLanguage(model.lang) ? model.lang : DEFAULT_LANGUAGE, model));
   return {
     render,
     respond(ctx, template, model, status = 200) {
@@ -59,12 +94,15 @@ export function createViews(dir = viewsDir): Views {
       setPageHeaders(ctx, branding);
       ctx.status = status;
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = render(template, {
-        brand: branding.name,
-        ...model,
-        brandStylesheet: branding.stylesheet,
-        brandLogoUrl: branding.logoUrl,
-      });
+      ctx.body = env.render(
+        template,
+        withLanguage(isLanguage(model.lang) ? model.lang : languageOf(ctx), {
+          brand: branding.name,
+          ...model,
+          brandStylesheet: branding.stylesheet,
+          brandLogoUrl: branding.logoUrl,
+        }),
+      );
     },
     stylesheet,
   };
