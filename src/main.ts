@@ -35,6 +35,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Before anything is printed: whoever reads the banner may stop sump at once.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    setTimeout(() => process.exit(0), 10_000).unref();
+    void running.stop().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   const where = config.database.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.dataDir}` : 'PostgreSQL';
   logger.info({ port: running.port, publicUrl: config.publicUrl }, `sump is listening on ${config.publicUrl} (${where})`);
   process.stdout.write(
@@ -52,16 +63,6 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    setTimeout(() => process.exit(0), 10_000).unref();
-    void running.stop().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 void main().catch((error: unknown) => {
