@@ -13,6 +13,7 @@ import type { ApiResourceRow } from '../db/queries/api-resources.js';
 import type { ClientRow } from '../db/queries/clients.js';
 import type { EnvironmentSettings } from '../services/environment-settings.js';
 import { CLAIMS_BY_SCOPE } from './account-claims.js';
+import { LANGUAGES } from '../i18n/index.js';
 
 /** The pages oidc-provider renders itself, replaced by sump's (src/http/pages). */
 export interface ProviderPages {
@@ -103,6 +104,8 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
     jwks: { keys: input.jwks as NonNullable<Configuration['jwks']>['keys'] },
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    // The languages of the hosted pages, chosen by ui_locales (src/i18n).
+    discovery: { ui_locales_supported: [...LANGUAGES] },
     responseTypes: ['code'],
     subjectTypes: ['public'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],

@@ -93,6 +93,7 @@ describe('languages of the hosted pages and mails', () => {
 
   it('shows the login page in Portuguese for ui_locales=pt-BR, with <html lang="pt">', async () => {
     const { login } = await loginPage({ ui_locales: 'pt-BR' });
+    expect(login.body.startsWith('<!DOCTYPE html>\n')).toBe(true);
     expect(htmlLang(login)).toBe('pt');
     expect(heading(login)).toBe('Entrar');
     expect(findElement(login, 'title')?.textContent).toContain('Entrar');
@@ -310,6 +311,63 @@ describe('languages of the hosted pages and mails', () => {
     expect(notice.subject).toBe(`Alguém tentou criar uma conta em ${brand} com o seu endereço de email`);
     expect(notice.text).toContain('“Esqueceu-se da palavra-passe?”');
     expect(notice.html).toContain('<html lang="pt">');
+  });
+
+  it('names its languages in discovery', async () => {
+    const answer = await fetch(`${issuerOf(server, tenant.environmentId)}/.well-known/openid-configuration`);
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { ui_locales_supported?: unknown }).ui_locales_supported).toEqual(['en', 'pt']);
+  });
+
+  it('asks for consent in Portuguese, naming the scopes in it and an unknown one as it is', async () => {
+    const user = await signupUser(server, tenant.environmentId);
+    const thirdParty = await createClient(server, tenant, { name: 'App <de> terceiros' });
+    const thirdConfig = await discoverClient(server, tenant.environmentId, thirdParty);
+    const start = await authorizationRequest(thirdConfig, { ui_locales: 'pt-BR', scope: 'openid email' });
+    const browser = newBrowser();
+    const login = await browser.follow(start.url.href);
+    expect(htmlLang(login)).toBe('pt');
+    expect(findElement(login, 'p.lead')?.textContent).toBe('para continuar em App <de> terceiros');
+    const consent = await browser.submit(login, { identifier: user.email, password: user.password });
+    expect(consent.status).toBe(200);
+    expect(htmlLang(consent)).toBe('pt');
+    expect(heading(consent)).toBe('Permitir acesso');
+    expect(parse(consent.body).querySelectorAll('ul.scopes li').map((li) => li.textContent)).toEqual([
+      'Iniciar a sua sessão',
+      'Ver o seu endereço de email',
+    ]);
+    expect(findElement(consent, 'button[value=allow]')?.textContent).toBe('Permitir');
+    expect(findElement(consent, 'button[value=deny]')?.textContent).toBe('Recusar');
+  });
+
+  it('shows oidc-provider\'s error and logout pages in the request\'s ui_locales', async () => {
+    const client = await createClient(server, tenant, { postLogoutRedirectUris: ['http://localhost:7777/bye'] });
+    const endSession = (params: Record<string, string>, browser = newBrowser()) => {
+      const url = new URL(`${issuerOf(server, tenant.environmentId)}/session/end`);
+      url.search = new URLSearchParams(params).toString();
+      // as a browser asks: an error is a page for text/html, oidc-provider's JSON otherwise
+      return browser.follow(url.href, { headers: { accept: 'text/html' } });
+    };
+    const refused = await endSession({ client_id: client.clientId, post_logout_redirect_uri: 'https://evil.example/', ui_locales: 'pt' });
+    expect(refused.status).toBe(400);
+    expect(htmlLang(refused)).toBe('pt');
+    expect(heading(refused)).toBe('Algo correu mal');
+    expect(findElement(refused, 'p.lead')?.textContent).toBe('Não foi possível concluir o pedido.');
+    expect(findElement(refused, 'code')?.textContent).toBe('invalid_request');
+    const english = await endSession({ client_id: client.clientId, post_logout_redirect_uri: 'https://evil.example/' });
+    expect(htmlLang(english)).toBe('en');
+    expect(findElement(english, 'p.lead')?.textContent).toContain('post_logout_redirect_uri not registered');
+
+    // signed in, the browser is asked to confirm, in the language the logout request asks for
+    const user = await signupUser(server, tenant.environmentId);
+    const { browser, login } = await loginPage();
+    const callback = await browser.submit(login, { identifier: user.email, password: user.password });
+    expect(callback.url).toMatch(/^http:\/\/localhost:7777\/callback\?code=/);
+    const confirm = await endSession({ client_id: client.clientId, ui_locales: 'pt-PT' }, browser);
+    expect(confirm.status).toBe(200);
+    expect(htmlLang(confirm)).toBe('pt');
+    expect(heading(confirm)).toBe('Terminar sessão');
+    expect(findElement(confirm, 'button[name=logout]')?.textContent).toBe('Terminar sessão');
   });
 
   it('takes a reset link\'s lang only from the languages sump speaks', async () => {
