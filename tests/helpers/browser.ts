@@ -51,3 +51,83 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** What a page reported and weighed: see watchPage. */
+export interface PageReport {
+  /** Console errors and warnings, uncaught exceptions and CSP violations since the page was watched. */
+  readonly problems: string[];
+  /** The bytes of the current document's HTML as it was served. */
+  readonly htmlBytes: number;
+  /** Each stylesheet the document links, with the bytes of its body. */
+  readonly stylesheets: { readonly url: string; readonly bytes: number }[];
+  /** HTML and stylesheets together. */
+  readonly totalBytes: number;
+}
+
+declare global {
+  interface Window {
+    __cspViolations?: string[];
+  }
+}
+
+/**
+ * Watches a page before it navigates: console errors and warnings, uncaught exceptions, and CSP
+ * violations (a `securitypolicyviolation` listener installed in every document), and the
+ * response bodies of its documents and stylesheets. `report()` answers them for the document
+ * now shown, once it has loaded. Two "Failed to load resource" messages are not the page's
+ * problems: a document's own 4xx (the test asserts that status) and Chromium's own request
+ * for /favicon.ico.
+ */
+export async function watchPage(page: Page): Promise<{ report(): Promise<PageReport> }> {
+  const problems: string[] = [];
+  const stylesheetBytes = new Map<string, Promise<number>>();
+  let htmlBytes: Promise<number> = Promise.resolve(Number.NaN);
+  /** Documents answered with a 4xx or 5xx: their status is the test's to assert. */
+  const failedDocuments = new Set<string>();
+  page.on('console', (message) => {
+    if (message.type() !== 'error' && message.type() !== 'warning') return;
+    const where = message.location().url;
+    if (message.text().startsWith('Failed to load resource')) {
+      if (failedDocuments.has(where)) return;
+      // Chromium asks every origin for /favicon.ico on its own; the page links none
+      if (where && new URL(where).pathname === '/favicon.ico') return;
+    }
+    problems.push(`console ${message.type()}: ${message.text()} (${where})`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  page.on('response', (response) => {
+    const request = response.request();
+    const redirect = response.status() >= 300 && response.status() < 400;
+    if (request.isNavigationRequest() && response.status() >= 400) failedDocuments.add(response.url());
+    if (request.resourceType() === 'stylesheet' && !redirect) {
+      stylesheetBytes.set(response.url(), response.body().then((body) => body.length, () => Number.NaN));
+    } else if (request.isNavigationRequest() && request.frame() === page.mainFrame() && !redirect) {
+      htmlBytes = response.body().then((body) => body.length, () => Number.NaN);
+    }
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__cspViolations = [...(window.__cspViolations ?? []), `${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`];
+    });
+  });
+  return {
+    async report() {
+      await page.waitForLoadState('load');
+      const violations = await page.evaluate(() => window.__cspViolations ?? []);
+      const hrefs = await page.$$eval('link[rel=stylesheet]', (links) => links.map((link) => (link as HTMLLinkElement).href));
+      const stylesheets = [];
+      for (const url of hrefs) {
+        // a stylesheet served from the memory cache sends no response event: fetch it once more
+        const bytes = (await stylesheetBytes.get(url)) ?? (await (await page.context().request.get(url)).body()).length;
+        stylesheets.push({ url, bytes });
+      }
+      const html = await htmlBytes;
+      return {
+        problems: [...problems, ...violations.map((violation) => `CSP: ${violation}`)],
+        htmlBytes: html,
+        stylesheets,
+        totalBytes: html + stylesheets.reduce((sum, sheet) => sum + sheet.bytes, 0),
+      };
+    },
+  };
+}

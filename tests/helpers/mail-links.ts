@@ -12,5 +12,12 @@ export function resetLinkIn(mail: ReceivedMail): URL {
   return new URL(match[0]);
 }
 
+/** The email verification link of a mail: the first `…/verify-email?token=…`. */
+export function verifyLinkIn(mail: ReceivedMail): URL {
+  const match = /https?:\/\/[^\s"<>]+\/verify-email\?token=[A-Za-z0-9_-]+/.exec(decodedMail(mail));
+  if (!match) throw new Error(`no verify link in the mail:\n${decodedMail(mail).slice(0, 2000)}`);
+  return new URL(match[0]);
+}
+
 /** The mails that reached `address`, oldest first. */
 export const mailsTo = (received: readonly ReceivedMail[], address: string) => received.filter((mail) => mail.to.includes(address.toLowerCase()) || mail.to.includes(address));
