@@ -138,6 +138,11 @@ describe('hosted OIDC pages', () => {
     expect(await answer.text()).toContain('post_logout_redirect_uri not registered');
   });
 
+  it('answers the favicon every browser asks for with an empty 204, not an error', async () => {
+    const answer = await fetch(`${server.url}/favicon.ico`);
+    expect([answer.status, await answer.text(), answer.headers.get('cache-control')]).toEqual([204, '', 'public, max-age=86400']);
+  });
+
   it('answers an unknown or malformed environment with a 404: JSON at protocol endpoints, a page for browsers', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       for (const path of ['/.well-known/openid-configuration', '/jwks', '/token']) {

@@ -185,6 +185,12 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       ctx.body = views.stylesheet;
       return;
     }
+    if (ctx.path === '/favicon.ico' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      // Browsers ask every origin for one: sump has none, and says so without an error.
+      ctx.status = 204;
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      return;
+    }
     try {
       await route(ctx, next, issuers);
     } catch (error) {
