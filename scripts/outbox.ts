@@ -3,12 +3,15 @@
  *
  * Prints the mails of the outbox, newest first (20 by default), with their text bodies, links
  * included: without SMTP_URL this is where the mails of a development machine go. It reads the
- * database, not the log, and decrypts the bodies with AUTH_SECRET.
+ * database, not the log, and decrypts the bodies with AUTH_SECRET. Forgot-password and
+ * resend-verification requests the server has not processed yet (it does within a couple of
+ * seconds; with the embedded database sump may have been stopped first) are processed before.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { DatabaseInUseError, openDatabase } from '../src/db/database.js';
-import { createSecretBoxes } from '../src/services/index.js';
+import { createLogger } from '../src/logger.js';
+import { createSecretBoxes, createServices } from '../src/services/index.js';
 import { terminalSafe } from './terminal-safe.js';
 
 interface OutboxRecord {
@@ -52,6 +55,9 @@ async function main(): Promise<void> {
   const box = createSecretBoxes(config).mail;
   const db = openDatabase(config.database);
   try {
+    const services = createServices({ config, db, logger: createLogger({ logLevel: 'warn' }) });
+    const processed = await services.linkRequests.processLinkRequests({ limit: Number.MAX_SAFE_INTEGER });
+    if (processed > 0) console.log(`${processed} pending forgot-password or resend-verification request(s) processed first.\n`);
     const query = db<OutboxRecord>('mail_outbox')
       .select('id', 'to_address', 'subject', 'body_encrypted', 'status', 'attempts', 'last_error', 'sent_at', 'created_at')
       .orderBy([

@@ -9,6 +9,8 @@ import type { Services } from './services/index.js';
 
 const CLEANUP_INTERVAL_MS = 60_000;
 const MAIL_INTERVAL_MS = 2_000;
+/** Forgot-password and resend requests become links and mails within about this long. */
+const LINK_REQUEST_INTERVAL_MS = 1_000;
 
 const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions, deleteExpiredRateLimitCounters, deleteExpiredLinkTokens];
 
@@ -25,7 +27,11 @@ export async function deleteExpiredRows(db: Database, now = new Date()): Promise
   return total;
 }
 
-/** Periodic work of one node: mails sent from the outbox; expired artefacts and sessions removed. */
+/**
+ * Periodic work of one node: recorded link requests processed (with or without SMTP: without
+ * it their mails wait in the outbox for `npm run outbox`); mails sent from the outbox; expired
+ * artefacts and sessions removed.
+ */
 export function startBackgroundTasks(deps: {
   db: Database;
   logger: Logger;
@@ -60,11 +66,27 @@ export function startBackgroundTasks(deps: {
       sending = false;
     }
   };
+  let processing = false;
+  const processRequests = async () => {
+    if (processing) return;
+    processing = true;
+    try {
+      await deps.services.linkRequests.processLinkRequests();
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'processing link requests failed; will retry');
+    } finally {
+      processing = false;
+    }
+  };
+  const linkRequestTimer = setInterval(() => void processRequests(), LINK_REQUEST_INTERVAL_MS);
+  linkRequestTimer.unref();
+
   const mailTimer = deps.services.mail.delivering ? setInterval(() => void send(), MAIL_INTERVAL_MS) : undefined;
   mailTimer?.unref();
   return {
     stop: () => {
       clearInterval(timer);
+      clearInterval(linkRequestTimer);
       if (mailTimer) clearInterval(mailTimer);
     },
   };

@@ -7,6 +7,7 @@ import * as apiKeys from '../../migrations/20261203234600_api_keys.js';
 import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
 import * as linkTokenInteractions from '../../migrations/20261204010000_link_token_interactions.js';
 import * as signupPageAccounts from '../../migrations/20261204010100_signup_page_accounts.js';
+import * as linkRequests from '../../migrations/20261204020000_link_requests.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203234700_link_tokens', linkTokens],
   ['20261204010000_link_token_interactions', linkTokenInteractions],
   ['20261204010100_signup_page_accounts', signupPageAccounts],
+  ['20261204020000_link_requests', linkRequests],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,7 +1,15 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What each derived key is for; a key never serves two purposes. */
-export type KeyPurpose = 'client-secret' | 'signing-key' | 'oidc-artifact' | 'mail' | 'cookie' | 'csrf' | 'interaction-resume';
+export type KeyPurpose =
+  | 'client-secret'
+  | 'signing-key'
+  | 'oidc-artifact'
+  | 'mail'
+  | 'link-request'
+  | 'cookie'
+  | 'csrf'
+  | 'interaction-resume';
 
 /** A random, URL-safe token of `bytes` bytes of entropy (32 → 256 bits). */
 export function randomToken(bytes = 32): string {

@@ -19,6 +19,8 @@ import {
   type LinkTokensService,
   type UsedLink,
 } from './link-tokens.js';
+import type { IdentifierLookup } from '../db/queries/identifier-lookup.js';
+import type { LinkRequestHandler, LinkRequestRecorder } from './link-requests.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { MailService } from './mail.js';
 import type { MailModel, MailTemplate, MailTemplates } from './mail-templates.js';
@@ -82,10 +84,16 @@ export interface EmailVerificationService {
    */
   verify(place: VerificationPlace, token: unknown, meta?: Pick<RequestMeta, 'ipAddress'>): Promise<UsedLink>;
   /**
-   * Mails a new verification link to the enabled, unverified account the lookup finds. Answers
-   * nothing either way (the caller always says the same); rate-limited as forgot-password.
+   * Records a request for a new verification link (rate-limited as forgot-password), the same
+   * work whoever it names: the link and mail are made in the background
+   * (`resendVerificationLink`). Answers nothing: the caller always says the same.
    */
-  resend(place: VerificationPlace, lookup: AccountLookup, meta: Pick<RequestMeta, 'ipAddress'>): Promise<void>;
+  resend(place: VerificationPlace, lookup: AccountLookup, meta: Pick<RequestMeta, 'ipAddress'> & { language?: Language }): Promise<void>;
+  /**
+   * A recorded resend request, in the processor's transaction: a new verification link for the
+   * enabled, unverified account the identifier finds here; nothing when there is none.
+   */
+  resendVerificationLink: LinkRequestHandler;
 }
 
 function placeOf(place: VerificationPlace): LinkTokenPlace {
@@ -104,8 +112,9 @@ export function createEmailVerificationService(deps: {
   mail: MailService;
   templates: MailTemplates;
   rateLimiter: RateLimiter;
+  linkRequests: LinkRequestRecorder;
 }): EmailVerificationService {
-  const { db, linkTokens, mail, templates, rateLimiter } = deps;
+  const { db, linkTokens, mail, templates, rateLimiter, linkRequests } = deps;
   const base = deps.config.publicUrl.replace(/\/+$/, '');
 
   /** The verify page's link, from PUBLIC_URL only (never from the request's Host). */
@@ -143,8 +152,7 @@ export function createEmailVerificationService(deps: {
    * and read again, so that an email change committing meanwhile is seen (the link then goes to
    * the new address, never to the old one).
    */
-  async function findUnverified(trx: Queryable, place: VerificationPlace, lookup: AccountLookup): Promise<VerificationRecipient | undefined> {
-    const identifier = toIdentifierLookup(lookup);
+  async function findUnverified(trx: Queryable, place: VerificationPlace, identifier: IdentifierLookup): Promise<VerificationRecipient | undefined> {
     if (!canMatch(identifier)) return undefined;
     if (place.kind === 'tenant') {
       const scope = { tenantId: place.tenant.id };
@@ -222,11 +230,13 @@ export function createEmailVerificationService(deps: {
           ? [[`resend-verification-address:${spot}:${meta.ipAddress}`, RESEND_VERIFICATION_LIMITS.perAddress] as const]
           : []),
       ]);
-      // The same shape of work either way, the mail only queued: the timing tells nothing.
-      await db.transaction(async (trx) => {
-        const recipient = await findUnverified(trx, place, lookup);
-        if (recipient) await sendVerificationLink(trx, recipient);
-      });
+      // Only recorded: the account is looked up later, in the background, so the timing
+      // tells nothing.
+      await linkRequests.record({ place, purpose: 'verify_email', identifier, language: meta.language });
+    },
+    async resendVerificationLink(trx, place, identifier, options) {
+      const recipient = await findUnverified(trx, place, identifier);
+      if (recipient) await sendVerificationLink(trx, { ...recipient, ...options });
     },
   };
 }

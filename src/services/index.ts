@@ -27,6 +27,7 @@ import { createPasswordLinksService, type PasswordLinksService } from './passwor
 import { createAuditService, type AuditService } from './audit.js';
 import { createEmailVerificationService, type EmailVerificationService } from './email-verification.js';
 import { createSessionEndings, type SessionEndings } from './session-endings.js';
+import { createLinkRequestProcessor, createLinkRequestRecorder, type LinkRequestProcessor } from './link-requests.js';
 
 export interface ServiceDeps {
   readonly config: Config;
@@ -39,6 +40,8 @@ export interface SecretBoxes {
   readonly signingKey: SecretBox;
   readonly oidcArtifact: SecretBox;
   readonly mail: SecretBox;
+  /** The identifiers of forgot-password and resend-verification requests waiting to be processed. */
+  readonly linkRequest: SecretBox;
 }
 
 /** Every service, built once from the app's dependencies; nothing here knows about koa. */
@@ -64,6 +67,8 @@ export interface Services {
   readonly linkTokens: LinkTokensService;
   readonly passwordLinks: PasswordLinksService;
   readonly emailVerification: EmailVerificationService;
+  /** Turns recorded forgot-password and resend requests into links and mails (background, and each `mail.deliverDue()`). */
+  readonly linkRequests: LinkRequestProcessor;
   /** The hosted signup page's rules (a taken email answered as a new one). */
   readonly pageSignup: PageSignup;
   readonly audit: AuditService;
@@ -81,6 +86,7 @@ export function createSecretBoxes(config: Pick<Config, 'authSecret' | 'authSecre
     signingKey: box('signing-key'),
     oidcArtifact: box('oidc-artifact'),
     mail: box('mail'),
+    linkRequest: box('link-request'),
   };
 }
 
@@ -99,7 +105,16 @@ export function createServices(deps: ServiceDeps): Services {
   const mail = createMailService({ db, box: boxes.mail, config: deps.config, logger: deps.logger });
   const linkTokens = createLinkTokensService();
   const templates = createMailTemplates();
-  const emailVerification = createEmailVerificationService({ config: deps.config, db, linkTokens, mail, templates, rateLimiter });
+  const linkRequestRecorder = createLinkRequestRecorder({ db, box: boxes.linkRequest });
+  const emailVerification = createEmailVerificationService({
+    config: deps.config,
+    db,
+    linkTokens,
+    mail,
+    templates,
+    rateLimiter,
+    linkRequests: linkRequestRecorder,
+  });
   const sessionEndings = createSessionEndings({ logger: deps.logger });
   const passwordLinks = createPasswordLinksService({
     config: deps.config,
@@ -110,7 +125,16 @@ export function createServices(deps: ServiceDeps): Services {
     templates,
     rateLimiter,
     sessionEndings,
+    linkRequests: linkRequestRecorder,
   });
+  const linkRequests = createLinkRequestProcessor({
+    db,
+    box: boxes.linkRequest,
+    logger: deps.logger,
+    handlers: { reset_password: passwordLinks.sendResetLink, verify_email: emailVerification.resendVerificationLink },
+  });
+  // Whoever reads the mail through deliverDue (the sender, the tests) sees the links asked for.
+  mail.addProducer(() => linkRequests.processLinkRequests());
   return {
     hasher,
     boxes,
@@ -132,6 +156,7 @@ export function createServices(deps: ServiceDeps): Services {
     linkTokens,
     passwordLinks,
     emailVerification,
+    linkRequests,
     pageSignup: createPageSignup({ db, hasher, emailVerification, mail, templates, rateLimiter }),
     clients: createClientsService({ db, box: boxes.clientSecret, config: deps.config, apiResources }),
     audit: createAuditService({ db }),

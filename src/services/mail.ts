@@ -21,11 +21,19 @@ export interface MailService {
    * links) is encrypted at rest.
    */
   queue(db: Queryable, message: MailMessage): Promise<string>;
-  /** Sends what is due (no-op without SMTP_URL: mails then stay in the outbox, `npm run outbox`). */
+  /**
+   * Runs the producers first (they queue mails: the background link requests), then sends what
+   * is due (no sending without SMTP_URL: mails then stay in the outbox, `npm run outbox`).
+   */
   deliverDue(now?: Date): Promise<{ sent: number; failed: number }>;
+  /** Adds work that queues mails, run at the start of every `deliverDue` (a failure is logged). */
+  addProducer(produce: MailProducer): void;
   readonly delivering: boolean;
   close(): void;
 }
+
+/** Work that queues mails of its own (in its own transactions), run before each delivery. */
+export type MailProducer = () => Promise<unknown>;
 
 const BATCH = 20;
 const LEASE_SECONDS = 120;
@@ -56,6 +64,7 @@ export function createMailService(deps: {
 }): MailService {
   const { db, box, logger } = deps;
   const transport = deps.transport ?? (deps.config.smtpUrl ? nodemailer.createTransport(deps.config.smtpUrl) : undefined);
+  const producers: MailProducer[] = [];
 
   return {
     async queue(queryable, message) {
@@ -70,7 +79,19 @@ export function createMailService(deps: {
       logger.info({ mailId: id, tenantId: message.tenantId }, 'mail queued');
       return id;
     },
-    async deliverDue(now = new Date()) {
+    addProducer(produce) {
+      producers.push(produce);
+    },
+    async deliverDue(at) {
+      for (const produce of producers) {
+        try {
+          await produce();
+        } catch (error) {
+          logger.warn({ err: error }, 'producing mail failed; will retry');
+        }
+      }
+      // Read after the producers ran: the mails they have just queued are due too.
+      const now = at ?? new Date();
       if (!transport) return { sent: 0, failed: 0 };
       const mails = await db.transaction((trx) => claimDueMails(trx, now, BATCH, LEASE_SECONDS));
       let sent = 0;

@@ -29,6 +29,8 @@ import {
   type LinkTokensService,
   type UsedLink,
 } from './link-tokens.js';
+import type { IdentifierLookup } from '../db/queries/identifier-lookup.js';
+import type { LinkRequestHandler, LinkRequestRecorder } from './link-requests.js';
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { MailService } from './mail.js';
 import type { MailTemplate, MailTemplates } from './mail-templates.js';
@@ -69,8 +71,8 @@ export const FORGOT_PASSWORD_LIMITS = {
 
 export interface PasswordLinksService {
   /**
-   * Queues a reset mail for the account the lookup finds (enabled accounts only), in one
-   * transaction with its token. Answers nothing either way: the caller always says the same.
+   * Records the request (rate-limited), the same work whoever it names: the link and mail are
+   * made in the background (`sendResetLink`). Answers nothing: the caller always says the same.
    */
   forgot(
     place: PasswordPlace,
@@ -88,6 +90,11 @@ export interface PasswordLinksService {
    * (interaction uid) it was asked from.
    */
   reset(place: PasswordPlace, token: unknown, newPassword: string, meta?: MailingRequest): Promise<UsedLink>;
+  /**
+   * A recorded forgot-password request, in the processor's transaction: a reset token and its
+   * mail for the enabled account the identifier finds here; nothing when there is none.
+   */
+  sendResetLink: LinkRequestHandler;
   /** In the caller's transaction: a set-password token (72 h) and its mail. */
   sendSetPasswordLink(trx: Queryable, recipient: LinkRecipient): Promise<void>;
 }
@@ -111,8 +118,9 @@ export function createPasswordLinksService(deps: {
   templates: MailTemplates;
   rateLimiter: RateLimiter;
   sessionEndings: SessionEndings;
+  linkRequests: LinkRequestRecorder;
 }): PasswordLinksService {
-  const { db, hasher, linkTokens, mail, templates, rateLimiter, sessionEndings } = deps;
+  const { db, hasher, linkTokens, mail, templates, rateLimiter, sessionEndings, linkRequests } = deps;
   const base = deps.config.publicUrl.replace(/\/+$/, '');
 
   /** The reset page's link, from PUBLIC_URL only (never from the request's Host). */
@@ -153,8 +161,7 @@ export function createPasswordLinksService(deps: {
   }
 
   /** The enabled account the lookup finds here, as a mail recipient. */
-  async function findRecipient(trx: Queryable, place: PasswordPlace, lookup: AccountLookup): Promise<LinkRecipient | undefined> {
-    const identifier = toIdentifierLookup(lookup);
+  async function findRecipient(trx: Queryable, place: PasswordPlace, identifier: IdentifierLookup): Promise<LinkRecipient | undefined> {
     if (!canMatch(identifier)) return undefined;
     if (place.kind === 'tenant') {
       const account = await findTenantAccountByIdentifier(trx, { tenantId: place.tenant.id }, identifier);
@@ -189,12 +196,19 @@ export function createPasswordLinksService(deps: {
           ? [[`forgot-password-address:${spot}:${meta.ipAddress}`, FORGOT_PASSWORD_LIMITS.perAddress] as const]
           : []),
       ]);
-      // The same shape of work either way (a lookup and a transaction), the mail only queued:
-      // no SMTP in the request, so the answer's timing does not tell accounts apart.
-      await db.transaction(async (trx) => {
-        const recipient = await findRecipient(trx, place, lookup);
-        if (recipient) await sendLink(trx, { ...recipient, language: meta.language }, 'reset_password', options.interactionUid);
+      // Only recorded: the account is looked up later, in the background, so the answer's
+      // timing does not tell accounts apart.
+      await linkRequests.record({
+        place,
+        purpose: 'reset_password',
+        identifier,
+        interactionUid: options.interactionUid,
+        language: meta.language,
       });
+    },
+    async sendResetLink(trx, place, identifier, options) {
+      const recipient = await findRecipient(trx, place, identifier);
+      if (recipient) await sendLink(trx, { ...recipient, language: options.language }, 'reset_password', options.interactionUid);
     },
     async isLive(place, token) {
       return (await linkTokens.peek(db, placeOf(place), PASSWORD_PURPOSES, token)) !== undefined;

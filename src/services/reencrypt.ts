@@ -28,6 +28,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     box: 'oidcArtifact',
   },
   { table: 'mail_outbox', column: 'body_encrypted', key: ['tenant_id', 'id'], box: 'mail' },
+  { table: 'link_requests', column: 'identifier_encrypted', key: ['tenant_id', 'id'], box: 'linkRequest' },
   // The start-up check (secret-check.ts) encrypts its canary with the signing-key box.
   { table: 'system_values', column: 'value', key: ['key'], box: 'signingKey', where: { key: AUTH_SECRET_CANARY_KEY } },
 ];

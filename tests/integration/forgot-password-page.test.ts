@@ -197,6 +197,7 @@ describe('hosted forgot-password page', () => {
 
     const known = await flow.browser.submit(page, { identifier: user.email });
     expect(known.status).toBe(200);
+    await server.sump.services.linkRequests.processLinkRequests();
     expect(await outboxOf(tenant)).toBe(queuedBefore + 1);
     const queuedAfterKnown = await outboxOf(tenant);
 
@@ -207,6 +208,7 @@ describe('hosted forgot-password page', () => {
       expect(unknown.headers.get('content-type')).toBe(known.headers.get('content-type'));
       expect(unknown.headers.get('content-length')).toBe(known.headers.get('content-length'));
     }
+    await server.sump.services.linkRequests.processLinkRequests();
     expect(await outboxOf(tenant)).toBe(queuedAfterKnown);
     expect(await resetLinksTo(user.email)).toHaveLength(1);
     expect(await resetLinksTo(elsewhere.email)).toHaveLength(0);

@@ -178,6 +178,7 @@ describe('password reset', () => {
     it('deletes expired links in the background clean-up', async () => {
       const tenant = await createTenant(server);
       await request(server.url).post(tenantAuth(tenant, '/forgot-password')).send({ email: tenant.email }).expect(200);
+      await server.sump.services.linkRequests.processLinkRequests();
       expect(await countRows(server.db, 'link_tokens', { tenant_id: tenant.tenantId })).toBe(1);
       await deleteExpiredRows(server.db, new Date(Date.now() + 2 * 3600 * 1000));
       expect(await countRows(server.db, 'link_tokens', { tenant_id: tenant.tenantId })).toBe(0);

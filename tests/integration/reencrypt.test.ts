@@ -107,6 +107,20 @@ describe('npm run reencrypt (reencryptAll)', () => {
         subject: 'Verify your email',
         body_encrypted: boxesA.mail.encrypt(JSON.stringify({ text: `link for ${name}`, html: '<p>link</p>' })),
       });
+      // A forgot-password request of the tenant and a resend request of the environment, not yet processed.
+      await db('link_requests').insert([
+        {
+          tenant_id: scope.tenantId,
+          purpose: 'reset_password',
+          identifier_encrypted: boxesA.linkRequest.encrypt(JSON.stringify({ kind: 'email', value: `${name}@example.com` })),
+        },
+        {
+          tenant_id: scope.tenantId,
+          environment_id: scope.environmentId,
+          purpose: 'verify_email',
+          identifier_encrypted: boxesA.linkRequest.encrypt(JSON.stringify({ kind: 'username', value: name })),
+        },
+      ]);
     }
     // One value already under the new secret (written by a node that already runs with it).
     const [tenant] = (await db('tenants').insert({ name: 'already current' }).returning('id')) as Array<{ id: string }>;
@@ -138,6 +152,7 @@ describe('npm run reencrypt (reencryptAll)', () => {
       { table: 'signing_keys', column: 'private_jwk_encrypted', examined: 6, reencrypted: 6, alreadyCurrent: 0, failed: 0 },
       { table: 'oidc_artifacts', column: 'id_encrypted', examined: 3, reencrypted: 3, alreadyCurrent: 0, failed: 0 },
       { table: 'mail_outbox', column: 'body_encrypted', examined: 4, reencrypted: 3, alreadyCurrent: 1, failed: 0 },
+      { table: 'link_requests', column: 'identifier_encrypted', examined: 6, reencrypted: 6, alreadyCurrent: 0, failed: 0 },
       { table: 'system_values', column: 'value', examined: 1, reencrypted: 1, alreadyCurrent: 0, failed: 0 },
     ]);
     // Six clients in batches of two: the walk went past the first batch.

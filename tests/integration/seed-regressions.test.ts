@@ -60,8 +60,12 @@ function keysOf(value: unknown): string[] {
   return [];
 }
 
-/** The reset (or set-password) token of the last mail queued to `to`, read from the mail service's queue calls. */
-function tokenMailedTo(queue: { mock: { calls: unknown[][] } }, to: string): string {
+/**
+ * The reset (or set-password) token of the last mail queued to `to`, read from the mail
+ * service's queue calls once the recorded forgot-password requests are processed (background).
+ */
+async function tokenMailedTo(queue: { mock: { calls: unknown[][] } }, to: string, from: TestServer = server): Promise<string> {
+  await from.sump.services.linkRequests.processLinkRequests();
   const calls = queue.mock.calls.filter((call) => (call[1] as { to: string }).to === to);
   const text = (calls[calls.length - 1]?.[1] as { text?: string } | undefined)?.text ?? '';
   const match = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(text);
@@ -281,7 +285,7 @@ describe('seed §6.3 hash or secret in any response: no answer carries a hash, a
       await record('change-password', call('post', `${tAuth}/change-password`, owner, { currentPassword: ownerPassword, newPassword: changedPassword }), 200);
       const ownerCookie = cookieFrom(answers[answers.length - 1]!.response)!;
       await record('forgot', call('post', `${tAuth}/forgot-password`, {}, { email: ownerEmail }), 200);
-      const resetToken = tokenMailedTo(queue, ownerEmail);
+      const resetToken = await tokenMailedTo(queue, ownerEmail);
       await record('reset 400', call('post', `${tAuth}/reset-password`, {}, { token: resetToken, newPassword: 'short' }), 400);
       await record('reset', call('post', `${tAuth}/reset-password`, {}, { token: resetToken, newPassword: resetPassword }), 200);
       await record('reset again', call('post', `${tAuth}/reset-password`, {}, { token: resetToken, newPassword: resetPassword }), 400);
@@ -386,7 +390,7 @@ describe('seed §6.6 reset hygiene: reset tokens bound to their place, X-Forward
       const owner = await createTenant(server);
       const forgot = await call('post', `/api/v1/auth/tenants/${owner.tenantId}/forgot-password`, {}, { email: owner.email });
       expect(forgot.status).toBe(200);
-      const token = tokenMailedTo(queue, owner.email);
+      const token = await tokenMailedTo(queue, owner.email);
       const elsewhere = [
         `/api/v1/auth/tenants/${other.tenantId}/reset-password`,
         `/api/v1/auth/environments/${owner.environmentId}/reset-password`,
@@ -507,7 +511,7 @@ describe('seed §6.6 reset hygiene: reset tokens bound to their place, X-Forward
         secrets.push(key.body.key);
         await api('get', `/api/v1/tenants/${owner.tenantId}`, { bearer: key.body.key });
         await api('post', `/api/v1/auth/tenants/${owner.tenantId}/forgot-password`, {}, { email: owner.email });
-        const token = tokenMailedTo(queue, owner.email);
+        const token = await tokenMailedTo(queue, owner.email, logServer);
         secrets.push(token);
         // the hosted page opened from the mail, then the API
         expect((await request(logServer.url).get(`/tenants/${owner.tenantId}/reset-password?token=${token}`)).status).toBe(200);
@@ -682,6 +686,7 @@ describe('seed §6.14 names over 255 characters and other over-long text: 400 na
     const person = await signupUser(server, long.environmentId);
     const envForgot = await call('post', `/api/v1/auth/environments/${long.environmentId}/forgot-password`, {}, { email: person.email });
     expect(envForgot.status).toBe(200);
+    await server.sump.services.linkRequests.processLinkRequests();
     const subjects = (await server.db('mail_outbox').where({ tenant_id: long.tenantId }).select('subject')).map((row: { subject: string }) => row.subject);
     expect(subjects.length).toBeGreaterThanOrEqual(3);
     expect(subjects.some((subject) => subject.startsWith('Reset your password for T') && subject.endsWith('…'))).toBe(true);
@@ -765,7 +770,7 @@ describe('seed §6.18 expired sessions and used or expired tokens are purged', (
       await server.db('api_sessions').where({ token_hash: sha256Hex(person.sessionToken as string) }).update({ expires_at: new Date(Date.now() - 1000) });
 
       await call('post', `/api/v1/auth/tenants/${owner.tenantId}/forgot-password`, {}, { email: owner.email });
-      const token = tokenMailedTo(queue, owner.email);
+      const token = await tokenMailedTo(queue, owner.email);
       expect((await call('post', `/api/v1/auth/tenants/${owner.tenantId}/reset-password`, {}, { token, newPassword: 'a new passphrase here' })).status).toBe(200);
       const resets = { tenant_id: owner.tenantId, purpose: 'reset_password' };
       const used = await server.db('link_tokens').where(resets).first();
@@ -773,6 +778,7 @@ describe('seed §6.18 expired sessions and used or expired tokens are purged', (
       // used now, its hour passes
       await server.db('link_tokens').where({ tenant_id: owner.tenantId, id: used.id }).update({ expires_at: new Date(Date.now() - 1000) });
       await call('post', `/api/v1/auth/tenants/${owner.tenantId}/forgot-password`, {}, { username: owner.username });
+      await server.sump.services.linkRequests.processLinkRequests();
 
       const signIn = async () =>
         cookieFrom(await call('post', `/api/v1/auth/tenants/${owner.tenantId}/login`, {}, { email: owner.email, password: 'a new passphrase here' }))!;
