@@ -140,6 +140,41 @@ async function codeFlows(issuer: string, clientId: string, clientSecret: string,
   };
 }
 
+/**
+ * Forgot-password for known and unknown emails, one request at a time, alternating. Its limits
+ * are fixed (5 an hour per identifier, 30 per 15 minutes per address), not an environment's
+ * setting: each known account is asked once and the sample stays under the address's 30.
+ */
+async function forgotTimings(url: string, environmentId: string, known: readonly string[]): Promise<Row[]> {
+  const endpoint = `${url}/api/v1/auth/environments/${environmentId}/forgot-password`;
+  const durations = { known: [] as number[], unknown: [] as number[] };
+  const ask = async (email: string, into: number[]) => {
+    const started = performance.now();
+    const response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    await response.arrayBuffer();
+    into.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`forgot-password → ${response.status}`);
+  };
+  for (const [i, email] of known.entries()) {
+    await ask(email, durations.known);
+    await ask(`nobody-${i}@bench.example`, durations.unknown);
+  }
+  const row = (scenario: string, values: number[], note: string): Row => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return {
+      scenario,
+      rate: `${values.length} in a row`,
+      p50: `${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)} ms`,
+      p99: `${(sorted[sorted.length - 1] ?? 0).toFixed(1)} ms (max)`,
+      note,
+    };
+  };
+  return [
+    row('forgot-password, known email', durations.known, 'records the request; link and mail made in the background'),
+    row('forgot-password, unknown email', durations.unknown, 'the same insert: timing does not tell accounts apart'),
+  ];
+}
+
 async function main() {
   const sump = await startSump();
   try {
@@ -198,6 +233,16 @@ async function main() {
       }, 'answers 401 (counted as failed); same hash cost as a known one'),
     );
     rows.push(await codeFlows(issuer, clientId, clientSecret, 'user@bench.example', 30));
+
+    const forgetful: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const email = `forgetful-${i}@bench.example`;
+      await post(`${sump.url}/api/v1/auth/environments/${environmentId}/signup`, {
+        name: 'Bench Forgetful', email, username: `bench-forgetful-${i}`, password: PASSWORD,
+      });
+      forgetful.push(email);
+    }
+    rows.push(...(await forgotTimings(sump.url, environmentId, forgetful)));
 
     // What an environment costs once its issuer is built.
     const ids: string[] = [];
