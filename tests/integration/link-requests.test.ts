@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { countRows, createTenant, signupUser, type TestTenant } from '../helpers/fixtures.js';
 import { mailsTo, resetLinkIn } from '../helpers/mail-links.js';
-import { startMailTestServer } from '../helpers/smtp.js';
-import type { TestServer } from '../helpers/test-server.js';
+import { openMailTestDatabase, startMailTestServer } from '../helpers/smtp.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startBackgroundTasks } from '../../src/background.js';
+import { createLogger } from '../../src/logger.js';
 
 const FORGOT_ANSWER = { message: 'If an account exists with this identifier, a reset link has been sent.' };
 const RESEND_ANSWER = { message: 'If an account with an unverified email exists with this identifier, a verification link has been sent.' };
@@ -150,5 +152,27 @@ describe('link requests (forgot-password and resend-verification in the backgrou
     expect(await requestsOf(other.tenantId)).toBe(1);
     await server.db('tenants').where({ id: other.tenantId }).delete();
     expect(await requestsOf(other.tenantId)).toBe(0);
+  });
+
+  it('is processed by the background loop without SMTP_URL, so the mail waits in the outbox for npm run outbox', async () => {
+    const database = await openMailTestDatabase();
+    const plain = await startTestServer({ database });
+    const background = startBackgroundTasks({ db: plain.db, logger: createLogger({ logLevel: 'silent' }), services: plain.sump.services, issuers: plain.sump.issuers });
+    try {
+      expect(plain.sump.services.mail.delivering).toBe(false);
+      const owner = await createTenant(plain);
+      await request(plain.url).post(`/api/v1/auth/tenants/${owner.tenantId}/forgot-password`).send({ email: owner.email }).expect(200);
+      // Waits for the loop (it runs every second); the assertion is on what it did, not on when.
+      for (let waited = 0; waited < 100 && (await countRows(plain.db, 'link_requests', { tenant_id: owner.tenantId })) > 0; waited += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await countRows(plain.db, 'link_requests', { tenant_id: owner.tenantId })).toBe(0);
+      const mails = (await plain.db('mail_outbox').where({ tenant_id: owner.tenantId }).select('to_address', 'status')) as Array<Record<string, string>>;
+      expect(mails).toEqual([{ to_address: owner.email, status: 'pending' }]);
+    } finally {
+      background.stop();
+      await plain.close();
+      await database.close();
+    }
   });
 });
