@@ -61,12 +61,18 @@ export const characterCount = (value: string): number => [...value].length;
  * A new password: 8–256 characters and at most 1,024 bytes in UTF-8 (argon2's input stays
  * bounded), checked before hashing. Environments may ask for more (passwordPolicy.minLength).
  */
-export const newPasswordField = z
-  .string()
-  .max(PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
-  .refine((value) => characterCount(value) >= PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .refine((value) => characterCount(value) <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
-  .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
+export function newPasswordFieldOf(minLength: number) {
+  const minimum = Math.max(minLength, PASSWORD_MIN_LENGTH);
+  return z
+    .string()
+    .max(PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+    .refine((value) => characterCount(value) >= minimum, `must be at least ${minimum} characters`)
+    .refine((value) => characterCount(value) <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+    .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
+}
+
+/** A new password under the default policy; an environment's pages use its own minimum (newPasswordFieldOf). */
+export const newPasswordField = newPasswordFieldOf(PASSWORD_MIN_LENGTH);
 
 /** A password given to sign in: any string that could have been set (its rules may have changed). */
 export const loginPasswordField = z

@@ -298,7 +298,8 @@ describe('hosted signup page', () => {
     expect(findElement(empty, '#name-error')?.textContent).toBe('The name must be 3 to 100 characters.');
     expect(findElement(empty, '#email-error')?.textContent).toBe('The email address must be an email address.');
     expect(findElement(empty, '#username-error')?.textContent).toBe('The username must be 3 to 20 letters, digits, ".", "_" or "-".');
-    expect(findElement(empty, '#password-error')?.textContent).toBe('The password must be at least 8 characters.');
+    // the environment's minimum, not the default 8 (regression: the message said 8 beside a hint of 12)
+    expect(findElement(empty, '#password-error')?.textContent).toBe('The password must be at least 12 characters.');
     for (const field of ['name', 'email']) {
       expect(findElement(empty, `input#${field}`)?.getAttribute('aria-invalid')).toBe('true');
       expect(findElement(empty, `input#${field}`)?.getAttribute('aria-describedby')).toBe(`${field}-error`);

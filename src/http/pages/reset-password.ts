@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { isAppError } from '../../errors/app-error.js';
 import type { Text } from '../../i18n/index.js';
-import { newPasswordField } from '../../services/account-fields.js';
+import { newPasswordField, newPasswordFieldOf } from '../../services/account-fields.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import type { PasswordPlace } from '../../services/password-links.js';
 import type { Services } from '../../services/index.js';
@@ -72,7 +72,10 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
       }
       const token = formField(ctx, 'token');
       const password = formField(ctx, 'password');
-      const checked = newPasswordField.safeParse(password);
+      const minLength =
+        target.place.kind === 'environment' ? resolveSettings(target.place.environment.settings).passwordPolicy.minLength : undefined;
+      // By the environment's own minimum, so the message names it.
+      const checked = (minLength === undefined ? newPasswordField : newPasswordFieldOf(minLength)).safeParse(password);
       if (!checked.success) {
         if (!(await services.passwordLinks.isLive(target.place, token))) throw invalidLink();
         renderForm(ctx, target, token, passwordProblem(checked.error.issues[0]?.message), 400);

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import { isAppError } from '../../errors/app-error.js';
 import type { Language, MessageKey, Text } from '../../i18n/index.js';
-import { emailField, newPasswordField, personNameField, usernameField } from '../../services/account-fields.js';
+import { emailField, newPasswordField, newPasswordFieldOf, personNameField, usernameField } from '../../services/account-fields.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
@@ -126,7 +126,9 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
           fieldErrors[field] = `signup.${field}.unusable_characters` satisfies MessageKey;
           continue;
         }
-        const result = RULES[field].safeParse(raw[field]);
+        // The password by the environment's own minimum, so the message names it.
+        const rule = field === 'password' ? newPasswordFieldOf(resolveSettings(issuer.environment.settings).passwordPolicy.minLength) : RULES[field];
+        const result = rule.safeParse(raw[field]);
         if (result.success) parsed[field] = result.data;
         else fieldErrors[field] = fieldProblem(languageOf(ctx), field, result.error.issues[0]?.message);
       }
