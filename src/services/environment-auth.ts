@@ -17,6 +17,7 @@ import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
 import { assertPasswordPolicy } from './environment-accounts.js';
 import { endEverySession, type SessionEndings } from './session-endings.js';
+import { brandOfEnvironment, type PasswordLinksService } from './password-links.js';
 import { resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
@@ -81,8 +82,9 @@ export function createEnvironmentAuthService(deps: {
   metrics: Metrics;
   rateLimiter: RateLimiter;
   sessionEndings: SessionEndings;
+  passwordLinks: Pick<PasswordLinksService, 'sendPasswordChanged'>;
 }): EnvironmentAuthService {
-  const { db, hasher, apiSessions, metrics, rateLimiter, sessionEndings } = deps;
+  const { db, hasher, apiSessions, metrics, rateLimiter, sessionEndings, passwordLinks } = deps;
 
   async function authenticate(input: AuthenticateInput) {
     const identifier = toIdentifierLookup(input.lookup);
@@ -171,6 +173,12 @@ export function createEnvironmentAuthService(deps: {
         // Any password change voids the account's pending links too (endEverySession does).
         const endedHere = await endEverySession(trx, scope, account.id);
         await record(trx, selfEvent(environment.tenantId, { type: 'environment_account', id: account.id }, 'environment_account.password_changed', meta.ipAddress));
+        await passwordLinks.sendPasswordChanged(trx, {
+          owner: { ...scope, accountType: 'environment_account', accountId: account.id },
+          to: account.email,
+          name: account.name,
+          brand: brandOfEnvironment(environment),
+        });
         const issuedHere = await apiSessions.issue(trx, {
           tenantId: environment.tenantId,
           accountType: 'environment_account',

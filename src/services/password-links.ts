@@ -97,6 +97,8 @@ export interface PasswordLinksService {
   sendResetLink: LinkRequestHandler;
   /** In the caller's transaction: a set-password token (72 h) and its mail. */
   sendSetPasswordLink(trx: Queryable, recipient: LinkRecipient): Promise<void>;
+  /** In the caller's transaction: the "your password was changed" notice (no link in it). */
+  sendPasswordChanged(trx: Queryable, recipient: LinkRecipient): Promise<void>;
 }
 
 export function brandOfEnvironment(environment: EnvironmentRow): string {
@@ -264,5 +266,6 @@ export function createPasswordLinksService(deps: {
       return used;
     },
     sendSetPasswordLink: (trx, recipient) => sendLink(trx, recipient, 'set_password'),
+    sendPasswordChanged: (trx, recipient) => queueMail(trx, recipient, 'password-changed'),
   };
 }

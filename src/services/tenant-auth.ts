@@ -27,6 +27,7 @@ import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import type { PasswordHasher } from './passwords.js';
 import { TENANT_LOGIN_LIMITS, type RateLimiter } from './rate-limits.js';
+import type { PasswordLinksService } from './password-links.js';
 
 export interface TenantAuthService {
   /** The tenant a login or session path names, or 404. */
@@ -74,8 +75,9 @@ export function createTenantAuthService(deps: {
   apiSessions: ApiSessionsService;
   metrics: Metrics;
   rateLimiter: RateLimiter;
+  passwordLinks: Pick<PasswordLinksService, 'sendPasswordChanged'>;
 }): TenantAuthService {
-  const { db, hasher, apiSessions, metrics, rateLimiter } = deps;
+  const { db, hasher, apiSessions, metrics, rateLimiter, passwordLinks } = deps;
 
   async function authenticate(token: string | undefined, tenantId?: string) {
     const session = await apiSessions.validate(token, {
@@ -146,6 +148,13 @@ export function createTenantAuthService(deps: {
         // Any password change voids the account's pending reset and set-password links.
         await voidAllLinkTokens(trx, { ...sessionOwner(session), environmentId: null });
         await record(trx, selfEvent(session.tenantId, { type: 'tenant_account', id: account.id }, 'tenant_account.password_changed', meta.ipAddress));
+        const tenant = await findTenantById(trx, session.tenantId);
+        await passwordLinks.sendPasswordChanged(trx, {
+          owner: { ...sessionOwner(session), environmentId: null },
+          to: account.email,
+          name: account.name,
+          brand: tenant?.name ?? '',
+        });
         return apiSessions.issue(trx, {
           tenantId: session.tenantId,
           accountType: 'tenant_account',

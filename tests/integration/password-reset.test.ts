@@ -13,7 +13,7 @@ import {
   type TestTenant,
   type TestUser,
 } from '../helpers/fixtures.js';
-import { mailsTo, resetLinkIn } from '../helpers/mail-links.js';
+import { decodedMail, mailsTo, resetLinkIn } from '../helpers/mail-links.js';
 import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
 import { startMailTestServer } from '../helpers/smtp.js';
 import type { TestServer } from '../helpers/test-server.js';
@@ -160,6 +160,22 @@ describe('password reset', () => {
       const reset = await request(server.url).post(tenantAuth(tenant, '/reset-password')).send({ token, newPassword: 'some other passphrase' });
       expect(reset.status).toBe(400);
       expect(reset.body).toMatchObject({ code: 'auth.invalid_token' });
+      // a change, like a reset, tells the owner of the address, with no link in the notice
+      const notice = decodedMail(await lastMailTo(tenant.email));
+      expect(notice).toMatch(/^Subject: Your password for .+ was changed$/m);
+      expect(notice).not.toMatch(/reset-password\?token=/);
+    });
+
+    it('tells an end user by mail when their password is changed through change-password', async () => {
+      const tenant = await createTenant(server);
+      const person = await signupUser(server, tenant.environmentId);
+      await request(server.url)
+        .post(envAuth(tenant.environmentId, '/change-password'))
+        .set('Authorization', `Bearer ${person.sessionToken}`)
+        .send({ currentPassword: person.password, newPassword: NEW_PASSWORD })
+        .expect(200);
+      const notice = decodedMail(await lastMailTo(person.email));
+      expect(notice).toMatch(/^Subject: Your password for .+ was changed$/m);
     });
 
     it('voids a pending link when the account is disabled; enabling it again does not bring the link back', async () => {
