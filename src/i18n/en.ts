@@ -39,6 +39,8 @@ export const en = {
   'login.signup': 'Create an account',
   'login.failed': 'The email, username or password is not right.',
   'login.email_unverified': 'Verify your email address first: open the link we sent you.',
+  'login.resend_verification': 'Send the link again',
+  'login.verification_resent': 'If this address still needs verifying, a new link is on its way. Open it in this browser to carry on signing in.',
 
   // Consent
   'consent.title': 'Allow access',

@@ -37,6 +37,8 @@ export const pt: Catalogue = {
   'login.signup': 'Criar uma conta',
   'login.failed': 'O email, o nome de utilizador ou a palavra-passe não estão certos.',
   'login.email_unverified': 'Confirme primeiro o seu endereço de email: abra o link que lhe enviámos.',
+  'login.resend_verification': 'Enviar o link de novo',
+  'login.verification_resent': 'Se este endereço ainda precisar de confirmação, um novo link está a caminho. Abra-o neste navegador para continuar a entrar.',
 
   'consent.title': 'Permitir acesso',
   'consent.asks_to': 'pede para:',

@@ -88,7 +88,13 @@ export interface EmailVerificationService {
    * work whoever it names: the link and mail are made in the background
    * (`resendVerificationLink`). Answers nothing: the caller always says the same.
    */
-  resend(place: VerificationPlace, lookup: AccountLookup, meta: Pick<RequestMeta, 'ipAddress'> & { language?: Language }): Promise<void>;
+  resend(
+    place: VerificationPlace,
+    lookup: AccountLookup,
+    meta: Pick<RequestMeta, 'ipAddress'> & { language?: Language },
+    /** The sign-in it was asked from: the new link brings the browser back into it. */
+    options?: { interactionUid?: string },
+  ): Promise<void>;
   /**
    * A recorded resend request, in the processor's transaction: a new verification link for the
    * enabled, unverified account the identifier finds here; nothing when there is none.
@@ -220,7 +226,7 @@ export function createEmailVerificationService(deps: {
         return { accountId: account.id, interactionUid: used.interactionUid };
       });
     },
-    async resend(place, lookup, meta) {
+    async resend(place, lookup, meta, options = {}) {
       const where = placeOf(place);
       const spot = where.environmentId ?? where.tenantId;
       const identifier = toIdentifierLookup(lookup);
@@ -232,7 +238,7 @@ export function createEmailVerificationService(deps: {
       ]);
       // Only recorded: the account is looked up later, in the background, so the timing
       // tells nothing.
-      await linkRequests.record({ place, purpose: 'verify_email', identifier, language: meta.language });
+      await linkRequests.record({ place, purpose: 'verify_email', identifier, interactionUid: options.interactionUid, language: meta.language });
     },
     async resendVerificationLink(trx, place, identifier, options) {
       const recipient = await findUnverified(trx, place, identifier);

@@ -183,6 +183,48 @@ describe('hosted signup page', () => {
     expect(findElement(again, 'h1')?.textContent).toBe('This link does not work');
   });
 
+  it('offers an unverified account a new link after its right password, and that link brings the browser back into the sign-in', async () => {
+    const tenant = await createTenant(server);
+    const environmentId = await createEnvironmentWithSettings(server, tenant, { emailVerification: { required: true } });
+    const user = await signupUser(server, environmentId);
+    const flow = await startAtLogin(tenant, environmentId);
+
+    // a wrong password shows no such offer: the offer would tell the account exists
+    const wrong = await flow.browser.submit(flow.login, { identifier: user.email, password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    expect(findElement(wrong, 'button[name=resend]')).toBeNull();
+
+    const unverified = await flow.browser.submit(flow.login, { identifier: user.email, password: user.password });
+    expect(unverified.status).toBe(403);
+    expect(pageText(unverified)).toContain('Verify your email address first');
+    const resendForm = readForm(unverified, `form[action="/oidc/${environmentId}/interaction/${flow.uid}/resend-verification"]`);
+    expect(Object.keys(resendForm.fields).sort()).toEqual(['csrf', 'identifier']);
+
+    // without its CSRF token nothing is recorded
+    const forged = await flow.browser.submit(
+      unverified,
+      { csrf: 'forged' },
+      { selector: `form[action="/oidc/${environmentId}/interaction/${flow.uid}/resend-verification"]`, button: { name: 'resend', value: 'verification' } },
+    );
+    expect(forged.status).toBe(403);
+    expect(await countRows(server.db, 'link_requests', { environment_id: environmentId })).toBe(0);
+
+    const sent = await flow.browser.submit(unverified, {}, {
+      selector: `form[action="/oidc/${environmentId}/interaction/${flow.uid}/resend-verification"]`,
+      button: { name: 'resend', value: 'verification' },
+    });
+    expect(sent.status).toBe(200);
+    expect(findElement(sent, 'h1')?.textContent).toBe('Check your email');
+
+    const verifyMails = (await mailsAt(user.email)).filter((mail) => decodedMail(mail).includes('/verify-email?token='));
+    expect(verifyMails).toHaveLength(2); // the one signup sent, and the new one
+    const link = verifyLinkIn(verifyMails[1] as ReceivedMail);
+    const tokenRow = await server.db('link_tokens').where({ account_id: user.accountId, purpose: 'verify_email', used_at: null }).first();
+    expect(tokenRow.interaction_uid).toBe(flow.uid);
+    const callback = await confirm(flow.browser, link);
+    await expectCode(flow, callback, user.accountId, user.email);
+  });
+
   it('in another browser the link only verifies and says it is done; the first browser’s sign-in is not finished', async () => {
     const tenant = await createTenant(server);
     const flow = await startAtLogin(tenant);

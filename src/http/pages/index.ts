@@ -23,7 +23,7 @@ import type { Text } from '../../i18n/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;
-const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent|forgot-password|signup|resume))?$/;
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent|forgot-password|signup|resume|resend-verification))?$/;
 /** Endpoints that answer JSON: a failure there is an OAuth error body, not a page. */
 const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|jwks|\.well-known\/.*|reg.*)$/;
 
@@ -152,6 +152,11 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
           return signupPage.submit(ctx, issuer, uid);
         }
         return notFoundPage(views, ctx, issuer);
+      }
+      if (action === 'resend-verification') {
+        if (ctx.method !== 'POST') return notFoundPage(views, ctx, issuer);
+        await formBody(ctx, async () => undefined);
+        return interaction.resendVerification(ctx, issuer, uid);
       }
       if (action === 'resume') {
         if (ctx.method === 'GET') return resume.resume(ctx, issuer, uid);

@@ -2,12 +2,13 @@ import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { isAppError } from '../../errors/app-error.js';
 import { isMessageKey, type MessageKey, type Text } from '../../i18n/index.js';
+import { isStorableText } from '../../db/unstorable.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
-import { useUiLocales, type Views } from './views.js';
+import { languageOf, useUiLocales, type Views } from './views.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
@@ -64,7 +65,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     ctx: Context,
     issuer: Issuer,
     interaction: Interaction,
-    view: { clientName: string | undefined; identifier: string; error?: MessageKey; status?: number },
+    view: { clientName: string | undefined; identifier: string; error?: MessageKey; status?: number; offerResend?: boolean },
   ) {
     views.respond(
       ctx,
@@ -81,6 +82,8 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         signupUrl: services.pageSignup.isOpen(issuer.environment)
           ? `${issuer.issuerPath}/interaction/${interaction.uid}/signup`
           : undefined,
+        // Shown only after the right password for an unverified address: nothing is revealed.
+        resendUrl: view.offerResend ? `${issuer.issuerPath}/interaction/${interaction.uid}/resend-verification` : undefined,
       },
       view.status ?? 200,
     );
@@ -175,8 +178,48 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
           identifier,
           error: message,
           status: error.status,
+          offerResend: error.code === 'account.email_unverified',
         });
       }
+    },
+
+    /**
+     * POST …/interaction/:uid/resend-verification — `identifier`: a new verification link for
+     * the address, one that brings this browser back into this sign-in. Recorded and answered
+     * the same whoever it names (rate-limited like the API's resend).
+     */
+    async resendVerification(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+      const interaction = await load(ctx, issuer, uid);
+      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
+        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
+      }
+      if (interaction.prompt.name !== 'login') throw staleInteraction();
+      const identifier = formField(ctx, 'identifier').trim().slice(0, 320);
+      if (identifier === '' || !isStorableText(identifier)) throw staleInteraction();
+      try {
+        await services.emailVerification.resend(
+          { kind: 'environment', environment: issuer.environment },
+          { identifier },
+          { ipAddress: ctx.ip || null, language: languageOf(ctx) },
+          { interactionUid: interaction.uid },
+        );
+      } catch (error) {
+        if (!(error instanceof RateLimitedError)) throw error;
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        renderLogin(ctx, issuer, interaction, {
+          clientName: await clientNameOf(issuer, interaction),
+          identifier,
+          error: 'common.too_many_attempts',
+          status: 429,
+        });
+        return;
+      }
+      views.respond(ctx, 'pages/check-email.njk', {
+        title: 'forgot.check_email.title',
+        brand: brandOf(issuer),
+        message: 'login.verification_resent',
+        loginUrl: `${issuer.issuerPath}/interaction/${interaction.uid}`,
+      });
     },
 
     /** POST …/interaction/:uid/consent — `decision` = allow or deny. */
