@@ -6,9 +6,9 @@ import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
 import { languageOf, useUiLocales, type Views } from './views.js';
+import { PageError, formField, staleInteraction } from './page-forms.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
@@ -16,14 +16,6 @@ type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>
 const IDENTIFIER_MAX_LENGTH = 320;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
-const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
-
-const formField = (ctx: Context, name: string): string => {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  const value = body?.[name];
-  return typeof value === 'string' ? value : '';
-};
 
 /**
  * What is wrong with an identifier, from its shape alone (never from whether an account has

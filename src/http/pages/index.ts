@@ -11,7 +11,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import { createForgotPasswordPage } from './forgot-password.js';
-import { createInteractionPages, PageError } from './interaction.js';
+import { createInteractionPages } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
 import { createInteractionResume, type LinkOutcome } from './resume.js';
 import { createSignupPage } from './signup.js';
@@ -20,6 +20,7 @@ import { serveBrandingCss } from './branding.js';
 import { brandOf } from './page-context.js';
 import { languageOf, setPageHeaders, type Views } from './views.js';
 import type { Text } from '../../i18n/index.js';
+import { PageError } from './page-forms.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;

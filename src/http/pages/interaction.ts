@@ -9,6 +9,7 @@ import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
 import { languageOf, useUiLocales, type Views } from './views.js';
+import { PageError, formField, staleInteraction } from './page-forms.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
@@ -16,25 +17,6 @@ type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>
 const scopeText = (scope: string): Text => {
   const key = `consent.scope.${scope}`;
   return isMessageKey(key) ? key : { text: scope };
-};
-
-/** A page's error: its status, and the catalogue keys (src/i18n) of its title and message. */
-export class PageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: MessageKey,
-    readonly userMessage: MessageKey,
-  ) {
-    super(userMessage);
-  }
-}
-
-const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
-
-const formField = (ctx: Context, name: string): string => {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  const value = body?.[name];
-  return typeof value === 'string' ? value : '';
 };
 
 /** The hosted login and consent steps of an authorization request. */

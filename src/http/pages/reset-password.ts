@@ -8,9 +8,9 @@ import type { Services } from '../../services/index.js';
 import { languageParam } from '../../services/password-links.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { PageError } from './interaction.js';
 import type { LinkOutcome } from './resume.js';
 import { languageOf, useLinkLanguage, type Views } from './views.js';
+import { PageError, formField } from './page-forms.js';
 
 /** Where a reset page is and how it shows: the place its tokens belong to, the path, the brand. */
 export interface ResetPageTarget {
@@ -32,12 +32,6 @@ export function passwordProblem(rule: string | undefined): Text {
   if (match[1] === 'least') return { key: 'password.too_short', params: { count } };
   return { key: match[3] === 'bytes' ? 'password.too_long_bytes' : 'password.too_long', params: { count } };
 }
-
-const formField = (ctx: Context, name: string): string => {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  const value = body?.[name];
-  return typeof value === 'string' ? value : '';
-};
 
 /**
  * The reset (and set-password) page opened from a mail. GET shows the form and uses nothing up

@@ -4,10 +4,10 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import { constantTimeEqual, deriveMacKey } from '../../services/crypto.js';
 import type { Services } from '../../services/index.js';
-import { PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
 import { useLinkLanguage, type Views } from './views.js';
 import type { MessageKey } from '../../i18n/index.js';
+import { PageError } from './page-forms.js';
 
 /** What was done with a link asked from a sign-in: an address verified (whose), or a password set. */
 export type LinkOutcome = { readonly kind: 'verified'; readonly accountId: string } | { readonly kind: 'reset' };

@@ -9,10 +9,10 @@ import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { PageError } from './interaction.js';
 import { brandOf } from './page-context.js';
 import { passwordProblem } from './reset-password.js';
 import { languageOf, useUiLocales, type Views } from './views.js';
+import { PageError, formField, staleInteraction } from './page-forms.js';
 
 type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 type Field = 'name' | 'email' | 'username' | 'password';
@@ -31,7 +31,6 @@ const RULES: Readonly<Record<Field, z.ZodType<string>>> = {
   password: newPasswordField,
 };
 
-const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
 const notFound = () => new PageError(404, 'error.not_found.title', 'error.not_found.message');
 
 /**
@@ -43,12 +42,6 @@ function fieldProblem(language: Language, field: Field, rule: string | undefined
   if (language === 'en') return { text: `The ${LABELS[field]} ${rule ?? 'is not valid'}.` };
   return `signup.${field}.invalid` satisfies MessageKey;
 }
-
-const formField = (ctx: Context, name: string): string => {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  const value = body?.[name];
-  return typeof value === 'string' ? value : '';
-};
 
 const shown = (value: string) => ([...value].length <= SHOWN_MAX_LENGTH && !CONTROL_CHARACTERS.test(value) ? value : '');
 

@@ -4,11 +4,11 @@ import { isAppError } from '../../errors/app-error.js';
 import type { AppState } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { createCsrf } from '../middleware/csrf.js';
-import { PageError } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
 import { createVerifyEmailPage } from './verify-email.js';
 import { languageOf, type Views } from './views.js';
 import type { Text } from '../../i18n/index.js';
+import { PageError } from './page-forms.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_PAGE = /^\/tenants\/([^/]+)\/(reset-password|verify-email)$/;

@@ -5,9 +5,9 @@ import type { Services } from '../../services/index.js';
 import { languageParam } from '../../services/password-links.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { PageError } from './interaction.js';
 import type { LinkOutcome } from './resume.js';
 import { languageOf, useLinkLanguage, type Views } from './views.js';
+import { PageError, formField } from './page-forms.js';
 
 /** Where a verify page is and how it shows: the place its tokens belong to, the path, the brand. */
 export interface VerifyPageTarget {
@@ -20,12 +20,6 @@ export interface VerifyPageTarget {
 }
 
 const invalidLink = () => new PageError(400, 'error.invalid_link.title', 'error.invalid_link.message');
-
-const formField = (ctx: Context, name: string): string => {
-  const body = ctx.request.body as Record<string, unknown> | undefined;
-  const value = body?.[name];
-  return typeof value === 'string' ? value : '';
-};
 
 /**
  * The verify-email page opened from a mail. GET only asks to confirm and changes nothing: mail
