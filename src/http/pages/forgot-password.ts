@@ -7,10 +7,9 @@ import { RateLimitedError } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
-import { languageOf, useUiLocales, type Views } from './views.js';
-import { PageError, formField, staleInteraction } from './page-forms.js';
+import { languageOf, type Views } from './views.js';
+import { PageError, formField, interactionPath, loadInteraction, type Interaction } from './page-forms.js';
 
-type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
 /** An email is at most 320 characters; anything longer matches nobody. */
 const IDENTIFIER_MAX_LENGTH = 320;
@@ -41,15 +40,8 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
   const { views, csrf, services } = deps;
 
   /** The interaction of this browser at the login step; anything else is the out-of-date page. */
-  async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
-    // Throws SessionNotFound without this interaction's cookie (unknown or expired uid).
-    const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
-    useUiLocales(ctx, interaction.params.ui_locales);
-    if (interaction.uid !== uid || interaction.prompt.name !== 'login') throw staleInteraction();
-    return interaction;
-  }
-
-  const loginUrl = (issuer: Issuer, interaction: Interaction) => `${issuer.issuerPath}/interaction/${interaction.uid}`;
+  const load = (ctx: Context, issuer: Issuer, uid: string) => loadInteraction(ctx, issuer, uid, 'login');
+  const loginUrl = (issuer: Issuer, interaction: Interaction) => interactionPath(issuer, interaction.uid);
 
   function renderForm(
     ctx: Context,

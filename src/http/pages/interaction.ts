@@ -8,10 +8,9 @@ import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
-import { languageOf, useUiLocales, type Views } from './views.js';
-import { PageError, formField, staleInteraction } from './page-forms.js';
+import { languageOf, type Views } from './views.js';
+import { PageError, formField, interactionPath, loadInteraction, staleInteraction, type Interaction } from './page-forms.js';
 
-type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 
 /** A scope as the consent page shows it: the catalogue's description, else its name as it is. */
 const scopeText = (scope: string): Text => {
@@ -23,12 +22,7 @@ const scopeText = (scope: string): Text => {
 export function createInteractionPages(deps: { views: Views; csrf: Csrf; services: Services }) {
   const { views, csrf, services } = deps;
 
-  async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
-    const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
-    useUiLocales(ctx, interaction.params.ui_locales);
-    if (interaction.uid !== uid) throw staleInteraction();
-    return interaction;
-  }
+  const load = (ctx: Context, issuer: Issuer, uid: string) => loadInteraction(ctx, issuer, uid);
 
   async function clientNameOf(issuer: Issuer, interaction: Interaction): Promise<string | undefined> {
     const client = await issuer.provider.Client.find(String(interaction.params.client_id));
@@ -59,13 +53,13 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         identifier: view.identifier,
         error: view.error,
         csrfToken: csrf.token(ctx),
-        action: `${issuer.issuerPath}/interaction/${interaction.uid}/login`,
-        forgotPasswordUrl: `${issuer.issuerPath}/interaction/${interaction.uid}/forgot-password`,
+        action: `${interactionPath(issuer, interaction.uid)}/login`,
+        forgotPasswordUrl: `${interactionPath(issuer, interaction.uid)}/forgot-password`,
         signupUrl: services.pageSignup.isOpen(issuer.environment)
-          ? `${issuer.issuerPath}/interaction/${interaction.uid}/signup`
+          ? `${interactionPath(issuer, interaction.uid)}/signup`
           : undefined,
         // Shown only after the right password for an unverified address: nothing is revealed.
-        resendUrl: view.offerResend ? `${issuer.issuerPath}/interaction/${interaction.uid}/resend-verification` : undefined,
+        resendUrl: view.offerResend ? `${interactionPath(issuer, interaction.uid)}/resend-verification` : undefined,
       },
       view.status ?? 200,
     );
@@ -120,7 +114,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
           clientName,
           scopes,
           csrfToken: csrf.token(ctx),
-          action: `${issuer.issuerPath}/interaction/${interaction.uid}/consent`,
+          action: `${interactionPath(issuer, interaction.uid)}/consent`,
         });
         return;
       }
@@ -200,7 +194,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         title: 'forgot.check_email.title',
         brand: brandOf(issuer),
         message: 'login.verification_resent',
-        loginUrl: `${issuer.issuerPath}/interaction/${interaction.uid}`,
+        loginUrl: interactionPath(issuer, interaction.uid),
       });
     },
 

@@ -1,5 +1,7 @@
 import type { Context } from 'koa';
 import type { MessageKey } from '../../i18n/index.js';
+import type { Issuer } from '../../oidc/issuer-registry.js';
+import { useUiLocales } from './views.js';
 
 /** A page's failure as the person sees it: a status, a title and a message, from the catalogue. */
 export class PageError extends Error {
@@ -20,4 +22,21 @@ export function formField(ctx: Context, name: string): string {
   const body = ctx.request.body as Record<string, unknown> | undefined;
   const value = body?.[name];
   return typeof value === 'string' ? value : '';
+}
+
+/** A sign-in in progress, as oidc-provider details it. */
+export type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
+
+/** The path of a sign-in's pages: its login step, and its sub-pages below it. */
+export const interactionPath = (issuer: Issuer, uid: string): string => `${issuer.issuerPath}/interaction/${uid}`;
+
+/**
+ * This browser's interaction `uid` (throws SessionNotFound without its cookie), its `ui_locales`
+ * applied to the page; another uid, or another step than `step`, is the out-of-date page.
+ */
+export async function loadInteraction(ctx: Context, issuer: Issuer, uid: string, step?: 'login'): Promise<Interaction> {
+  const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
+  useUiLocales(ctx, interaction.params.ui_locales);
+  if (interaction.uid !== uid || (step !== undefined && interaction.prompt.name !== step)) throw staleInteraction();
+  return interaction;
 }

@@ -7,7 +7,7 @@ import type { Services } from '../../services/index.js';
 import { brandOf } from './page-context.js';
 import { useLinkLanguage, type Views } from './views.js';
 import type { MessageKey } from '../../i18n/index.js';
-import { PageError } from './page-forms.js';
+import { PageError, type Interaction } from './page-forms.js';
 
 /** What was done with a link asked from a sign-in: an address verified (whose), or a password set. */
 export type LinkOutcome = { readonly kind: 'verified'; readonly accountId: string } | { readonly kind: 'reset' };
@@ -73,7 +73,7 @@ export function createInteractionResume(deps: { secret: string; views: Views; se
       useLinkLanguage(ctx, ctx.query.lang);
       const outcome = read(issuer, uid, ctx.query.r);
       if (!outcome) throw new PageError(400, 'error.stale.title', 'error.resume_expired.message');
-      let interaction: Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
+      let interaction: Interaction;
       try {
         // Reads this browser's interaction cookie: SessionNotFound without it (another browser,
         // an interaction that is over or expired).

@@ -11,10 +11,9 @@ import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
 import { passwordProblem } from './reset-password.js';
-import { languageOf, useUiLocales, type Views } from './views.js';
-import { PageError, formField, staleInteraction } from './page-forms.js';
+import { languageOf, type Views } from './views.js';
+import { PageError, formField, interactionPath, loadInteraction, type Interaction } from './page-forms.js';
 
-type Interaction = Awaited<ReturnType<Issuer['provider']['interactionDetails']>>;
 type Field = 'name' | 'email' | 'username' | 'password';
 type FieldErrors = Partial<Record<Field, Text>>;
 
@@ -58,13 +57,10 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
   /** This browser's interaction at its login step, in an environment whose signup page is on. */
   async function load(ctx: Context, issuer: Issuer, uid: string): Promise<Interaction> {
     if (!services.pageSignup.isOpen(issuer.environment)) throw notFound();
-    const interaction = await issuer.provider.interactionDetails(ctx.req, ctx.res);
-    useUiLocales(ctx, interaction.params.ui_locales);
-    if (interaction.uid !== uid || interaction.prompt.name !== 'login') throw staleInteraction();
-    return interaction;
+    return loadInteraction(ctx, issuer, uid, 'login');
   }
 
-  const loginUrl = (issuer: Issuer, interaction: Interaction) => `${issuer.issuerPath}/interaction/${interaction.uid}`;
+  const loginUrl = (issuer: Issuer, interaction: Interaction) => interactionPath(issuer, interaction.uid);
 
   function renderForm(
     ctx: Context,
