@@ -8,7 +8,7 @@ import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
 import { languageOf, type Views } from './views.js';
-import { PageError, formField, interactionPath, loadInteraction, type Interaction } from './page-forms.js';
+import { formField, type Interaction, interactionPath, loadInteraction, requireCsrf } from './page-forms.js';
 
 
 /** An email is at most 320 characters; anything longer matches nobody. */
@@ -76,9 +76,7 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
     /** POST …/interaction/:uid/forgot-password — `identifier` (email or username). */
     async submit(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       const identifier = formField(ctx, 'identifier');
       const problem = identifierProblem(identifier);
       if (problem) {

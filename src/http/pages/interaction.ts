@@ -9,7 +9,7 @@ import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
 import { languageOf, type Views } from './views.js';
-import { PageError, formField, interactionPath, loadInteraction, staleInteraction, type Interaction } from './page-forms.js';
+import { formField, type Interaction, interactionPath, loadInteraction, requireCsrf, staleInteraction } from './page-forms.js';
 
 
 /** A scope as the consent page shows it: the catalogue's description, else its name as it is. */
@@ -24,10 +24,9 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
 
   const load = (ctx: Context, issuer: Issuer, uid: string) => loadInteraction(ctx, issuer, uid);
 
-  async function clientNameOf(issuer: Issuer, interaction: Interaction): Promise<string | undefined> {
-    const client = await issuer.provider.Client.find(String(interaction.params.client_id));
-    return client?.clientName ?? client?.clientId;
-  }
+  const clientOf = (issuer: Issuer, interaction: Interaction) => issuer.provider.Client.find(String(interaction.params.client_id));
+  const nameOf = (client: Awaited<ReturnType<typeof clientOf>>) => client?.clientName ?? client?.clientId;
+  const clientNameOf = async (issuer: Issuer, interaction: Interaction) => nameOf(await clientOf(issuer, interaction));
 
   async function finish(ctx: Context, issuer: Issuer, result: InteractionResults): Promise<void> {
     const returnTo = await issuer.provider.interactionResult(ctx.req, ctx.res, result, {
@@ -90,14 +89,15 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     /** GET …/interaction/:uid — the step the provider asks for. */
     async show(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
-      const clientName = await clientNameOf(issuer, interaction);
+      // One lookup for the page: the login step shows its name, the consent step reads it too.
+      const client = await clientOf(issuer, interaction);
+      const clientName = nameOf(client);
       if (interaction.prompt.name === 'login') {
         const hint = interaction.params.login_hint;
         renderLogin(ctx, issuer, interaction, { clientName, identifier: typeof hint === 'string' ? hint : '' });
         return;
       }
       if (interaction.prompt.name === 'consent') {
-        const client = await issuer.provider.Client.find(String(interaction.params.client_id));
         const asked = String(interaction.params.prompt ?? '').split(' ');
         // A first-party app skips consent unless the request itself asked for it.
         if (client?.metadata().first_party === true && !asked.includes('consent')) {
@@ -124,9 +124,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     /** POST …/interaction/:uid/login — `identifier` (email or username) and `password`. */
     async login(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       if (interaction.prompt.name !== 'login') throw staleInteraction();
       const identifier = formField(ctx, 'identifier').slice(0, 320);
       const password = formField(ctx, 'password');
@@ -166,9 +164,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
      */
     async resendVerification(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       if (interaction.prompt.name !== 'login') throw staleInteraction();
       const identifier = formField(ctx, 'identifier').trim().slice(0, 320);
       if (identifier === '' || !isStorableText(identifier)) throw staleInteraction();
@@ -201,9 +197,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
     /** POST …/interaction/:uid/consent — `decision` = allow or deny. */
     async consent(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       if (interaction.prompt.name !== 'consent') throw staleInteraction();
       if (formField(ctx, 'decision') === 'allow') {
         await grantConsent(ctx, issuer, interaction);

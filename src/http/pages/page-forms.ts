@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
+import type { Csrf } from '../middleware/csrf.js';
 import { useUiLocales } from './views.js';
 
 /** A page's failure as the person sees it: a status, a title and a message, from the catalogue. */
@@ -16,6 +17,14 @@ export class PageError extends Error {
 
 /** The sign-in a form belongs to is not this browser's, has moved on or has expired. */
 export const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
+
+/** A link from a mail that is expired, used, or not of this place. */
+export const invalidLink = () => new PageError(400, 'error.invalid_link.title', 'error.invalid_link.message');
+
+/** 403 "the form expired" unless the posted form carries this browser's CSRF token. */
+export function requireCsrf(ctx: Context, csrf: Csrf): void {
+  if (!csrf.verify(ctx, formField(ctx, 'csrf'))) throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
+}
 
 /** A posted form field as a string: '' when it is missing or not a string. */
 export function formField(ctx: Context, name: string): string {

@@ -10,7 +10,7 @@ import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import type { LinkOutcome } from './resume.js';
 import { languageOf, useLinkLanguage, type Views } from './views.js';
-import { PageError, formField } from './page-forms.js';
+import { formField, invalidLink, requireCsrf } from './page-forms.js';
 
 /** Where a reset page is and how it shows: the place its tokens belong to, the path, the brand. */
 export interface ResetPageTarget {
@@ -21,8 +21,6 @@ export interface ResetPageTarget {
   /** Where to send the browser after a link asked from a sign-in (interaction `uid`) was used. */
   readonly resumeUrl?: (uid: string, outcome: LinkOutcome) => string;
 }
-
-const invalidLink = () => new PageError(400, 'error.invalid_link.title', 'error.invalid_link.message');
 
 /** What the password rules said (account-fields, the environment's policy), as the page says it. */
 export function passwordProblem(rule: string | undefined): Text {
@@ -61,9 +59,7 @@ export function createResetPasswordPage(deps: { views: Views; csrf: Csrf; servic
 
     async submit(ctx: Context, target: ResetPageTarget): Promise<void> {
       useLinkLanguage(ctx, formField(ctx, 'lang'));
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       const token = formField(ctx, 'token');
       const password = formField(ctx, 'password');
       const minLength =

@@ -12,7 +12,7 @@ import type { Csrf } from '../middleware/csrf.js';
 import { brandOf } from './page-context.js';
 import { passwordProblem } from './reset-password.js';
 import { languageOf, type Views } from './views.js';
-import { PageError, formField, interactionPath, loadInteraction, type Interaction } from './page-forms.js';
+import { formField, type Interaction, interactionPath, loadInteraction, PageError, requireCsrf } from './page-forms.js';
 
 type Field = 'name' | 'email' | 'username' | 'password';
 type FieldErrors = Partial<Record<Field, Text>>;
@@ -98,9 +98,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
     /** POST …/interaction/:uid/signup — `name`, `email`, `username`, `password`. */
     async submit(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
       const interaction = await load(ctx, issuer, uid);
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       const raw = {
         name: formField(ctx, 'name'),
         email: formField(ctx, 'email'),

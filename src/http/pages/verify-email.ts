@@ -7,7 +7,7 @@ import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
 import type { LinkOutcome } from './resume.js';
 import { languageOf, useLinkLanguage, type Views } from './views.js';
-import { PageError, formField } from './page-forms.js';
+import { formField, invalidLink, requireCsrf } from './page-forms.js';
 
 /** Where a verify page is and how it shows: the place its tokens belong to, the path, the brand. */
 export interface VerifyPageTarget {
@@ -18,8 +18,6 @@ export interface VerifyPageTarget {
   /** Where to send the browser after a link asked from a sign-in (interaction `uid`) was used. */
   readonly resumeUrl?: (uid: string, outcome: LinkOutcome) => string;
 }
-
-const invalidLink = () => new PageError(400, 'error.invalid_link.title', 'error.invalid_link.message');
 
 /**
  * The verify-email page opened from a mail. GET only asks to confirm and changes nothing: mail
@@ -45,9 +43,7 @@ export function createVerifyEmailPage(deps: { views: Views; csrf: Csrf; services
 
     async submit(ctx: Context, target: VerifyPageTarget): Promise<void> {
       useLinkLanguage(ctx, formField(ctx, 'lang'));
-      if (!csrf.verify(ctx, formField(ctx, 'csrf'))) {
-        throw new PageError(403, 'error.form_expired.title', 'error.form_expired.message');
-      }
+      requireCsrf(ctx, csrf);
       let used;
       try {
         used = await services.emailVerification.verify(target.place, formField(ctx, 'token'), requestMeta(ctx));
