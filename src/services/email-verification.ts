@@ -15,7 +15,6 @@ import {
   voidAllLinkTokens,
   type LinkPurpose,
   type LinkTokenOwner,
-  type LinkTokenPlace,
   type LinkTokensService,
   type UsedLink,
 } from './link-tokens.js';
@@ -24,8 +23,9 @@ import type { LinkRequestHandler, LinkRequestRecorder } from './link-requests.js
 import { canMatch, toIdentifierLookup, type AccountLookup } from './lookup.js';
 import type { MailService } from './mail.js';
 import type { MailModel, MailTemplate, MailTemplates } from './mail-templates.js';
-import { brandOfEnvironment, languageParam, type PasswordPlace } from './password-links.js';
+import { languageParam, placeOf, type PasswordPlace } from './password-links.js';
 import type { RateLimiter, RateLimitRule } from './rate-limits.js';
+import { brandOfEnvironment } from './environment-settings.js';
 
 /** Where a verification happens: a tenant (its tenant accounts) or an environment (its accounts). */
 export type VerificationPlace = PasswordPlace;
@@ -100,12 +100,6 @@ export interface EmailVerificationService {
    * enabled, unverified account the identifier finds here; nothing when there is none.
    */
   resendVerificationLink: LinkRequestHandler;
-}
-
-function placeOf(place: VerificationPlace): LinkTokenPlace {
-  return place.kind === 'tenant'
-    ? { tenantId: place.tenant.id, environmentId: null, accountType: 'tenant_account' }
-    : { tenantId: place.environment.tenantId, environmentId: place.environment.id, accountType: 'environment_account' };
 }
 
 /** Who a person whose address was changed should turn to (the mail names them, src/i18n). */

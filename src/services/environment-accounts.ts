@@ -16,10 +16,9 @@ import type { EnvironmentScope } from '../db/scope.js';
 import { errors } from '../errors/codes.js';
 import { byTenantAccount, record, type AuditEvent } from './audit.js';
 import { MANAGE, READ, requireRole, type Actor } from './access.js';
-import { characterCount } from './account-fields.js';
 import { assertCustomPropertiesFit, mergeCustomProperties, withoutCustomProperty } from './custom-properties.js';
 import type { EmailVerificationService } from './email-verification.js';
-import { resolveSettings } from './environment-settings.js';
+import { assertPasswordPolicy, brandOfEnvironment, resolveSettings } from './environment-settings.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordLinksService } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
@@ -118,13 +117,6 @@ export function accountEvent(caller: AccountCaller, environment: EnvironmentRow,
   };
 }
 
-export function assertPasswordPolicy(environment: EnvironmentRow, password: string, field = 'password'): void {
-  const { minLength } = resolveSettings(environment.settings).passwordPolicy;
-  if (characterCount(password) < minLength) {
-    throw errors.validation([{ field, message: `must be at least ${minLength} characters` }]);
-  }
-}
-
 export function createEnvironmentAccountsService(deps: {
   db: Database;
   hasher: PasswordHasher;
@@ -146,7 +138,6 @@ export function createEnvironmentAccountsService(deps: {
     await rateLimiter.hit([[`environment-identifier-change:${caller.accountId}`, { limit: signupsPerAddress, windowSeconds }]]);
   }
   const { emailVerification } = deps;
-  const brandOf = (environment: EnvironmentRow) => resolveSettings(environment.settings).branding.displayName ?? environment.name;
 
   /** Under the account's row lock: reads it (404), computes the changes, writes them. */
   function rewrite(
@@ -194,7 +185,7 @@ export function createEnvironmentAccountsService(deps: {
           owner: { ...scopeOf(environment), accountType: 'environment_account' as const, accountId: account.id },
           to: account.email,
           name: account.name,
-          brand: brandOf(environment),
+          brand: brandOfEnvironment(environment),
         };
         if (passwordHash === null) await passwordLinks.sendSetPasswordLink(trx, recipient);
         // Where the environment requires verified emails, an account an admin did not vouch for
@@ -249,7 +240,7 @@ export function createEnvironmentAccountsService(deps: {
         if (!updated) throw errors.accountNotFound();
         if (moved) {
           const owner = { ...scope, accountType: 'environment_account' as const, accountId };
-          const brand = brandOf(environment);
+          const brand = brandOfEnvironment(environment);
           await emailVerification.emailChanged(trx, { owner, name: updated.name, brand, previousEmail: current.email, newEmail: updated.email });
           // Its set-password link went to the old address and is void: a new one goes to the new address.
           if (current.passwordHash === null) {

@@ -15,10 +15,9 @@ import { findEnvironmentInTenant, type EnvironmentRow } from '../db/queries/envi
 import type { EnvironmentScope } from '../db/scope.js';
 import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
-import { assertPasswordPolicy } from './environment-accounts.js';
 import { endEverySession, type SessionEndings } from './session-endings.js';
-import { brandOfEnvironment, type PasswordLinksService } from './password-links.js';
-import { resolveSettings } from './environment-settings.js';
+import type { PasswordLinksService } from './password-links.js';
+import { assertPasswordPolicy, brandOfEnvironment, resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
 import { createEnvironmentSignup, type EnvironmentSignup } from './environment-signup.js';
 import type { EmailVerificationService } from './email-verification.js';

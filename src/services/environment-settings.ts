@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { isPrintable } from './account-fields.js';
+import type { EnvironmentRow } from '../db/queries/environments.js';
+import { errors } from '../errors/codes.js';
+import { characterCount, isPrintable } from './account-fields.js';
 import { plainHttpsOrigin } from './url-rules.js';
 
 const DAY = 24 * 60 * 60;
@@ -112,4 +114,17 @@ export function resolveSettings(stored: unknown): EnvironmentSettings {
     keys: { ...DEFAULT_SETTINGS.keys, ...value.keys },
     rateLimits: { ...DEFAULT_SETTINGS.rateLimits, ...value.rateLimits },
   };
+}
+
+/** The name an environment's pages and mails show: its display name, else its own name. */
+export function brandOfEnvironment(environment: EnvironmentRow): string {
+  return resolveSettings(environment.settings).branding.displayName ?? environment.name;
+}
+
+/** 400 naming `field` unless the password meets the environment's minimum length. */
+export function assertPasswordPolicy(environment: EnvironmentRow, password: string, field = 'password'): void {
+  const { minLength } = resolveSettings(environment.settings).passwordPolicy;
+  if (characterCount(password) < minLength) {
+    throw errors.validation([{ field, message: `must be at least ${minLength} characters` }]);
+  }
 }

@@ -9,8 +9,7 @@ import type { IdentifierLookup } from '../db/queries/identifier-lookup.js';
 import { AppError } from '../errors/app-error.js';
 import { errors } from '../errors/codes.js';
 import type { ApiSessionsService, IssuedSession, RequestMeta } from './api-sessions.js';
-import { characterCount } from './account-fields.js';
-import { resolveSettings } from './environment-settings.js';
+import { assertPasswordPolicy, brandOfEnvironment, resolveSettings } from './environment-settings.js';
 import { record, selfEvent } from './audit.js';
 import type { EmailVerificationService } from './email-verification.js';
 import { normalizeIdentifier } from './normalize.js';
@@ -80,11 +79,7 @@ export function createEnvironmentSignup(deps: {
           ? [[`environment-signup-address:${environment.id}:${meta.ipAddress}`, { limit: limits.signupsPerAddress, windowSeconds: window }] as const]
           : []),
       ]);
-      if (characterCount(input.password) < settings.passwordPolicy.minLength) {
-        throw errors.validation([
-          { field: 'password', message: `must be at least ${settings.passwordPolicy.minLength} characters` },
-        ]);
-      }
+      assertPasswordPolicy(environment, input.password);
       const scope = { tenantId: environment.tenantId, environmentId: environment.id };
       const emailNormalized = normalizeIdentifier(input.email);
       const usernameNormalized = normalizeIdentifier(input.username);
@@ -120,7 +115,7 @@ export function createEnvironmentSignup(deps: {
           owner: { ...scope, accountType: 'environment_account', accountId: account.id },
           to: account.email,
           name: account.name,
-          brand: settings.branding.displayName ?? environment.name,
+          brand: brandOfEnvironment(environment),
         });
         const issued = settings.emailVerification.required
           ? null

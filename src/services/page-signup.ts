@@ -9,16 +9,14 @@ import {
 import type { EnvironmentRow } from '../db/queries/environments.js';
 import { isAppError } from '../errors/app-error.js';
 import { errors } from '../errors/codes.js';
-import { characterCount } from './account-fields.js';
 import type { RequestMeta } from './api-sessions.js';
 import { record, selfEvent } from './audit.js';
 import type { EmailVerificationService } from './email-verification.js';
-import { resolveSettings } from './environment-settings.js';
+import { assertPasswordPolicy, brandOfEnvironment, resolveSettings } from './environment-settings.js';
 import type { SignupInput } from './environment-signup.js';
 import type { MailService } from './mail.js';
 import type { MailTemplates } from './mail-templates.js';
 import { normalizeIdentifier } from './normalize.js';
-import { brandOfEnvironment } from './password-links.js';
 import type { PasswordHasher } from './passwords.js';
 import type { RateLimiter, RateLimitRule } from './rate-limits.js';
 
@@ -97,9 +95,7 @@ export function createPageSignup(deps: {
           ? [[`environment-signup-address:${environment.id}:${meta.ipAddress}`, { limit: limits.signupsPerAddress, windowSeconds: window }] as const]
           : []),
       ]);
-      if (characterCount(input.password) < settings.passwordPolicy.minLength) {
-        throw errors.validation([{ field: 'password', message: `must be at least ${settings.passwordPolicy.minLength} characters` }]);
-      }
+      assertPasswordPolicy(environment, input.password);
       const scope = { tenantId: environment.tenantId, environmentId: environment.id };
       const taken = await findTakenEnvironmentIdentifiers(db, scope, [
         { kind: 'email', value: emailNormalized },

@@ -18,9 +18,8 @@ import { errors } from '../errors/codes.js';
 import { DEFAULT_LANGUAGE, type Language } from '../i18n/index.js';
 import { record } from './audit.js';
 import type { RequestMeta } from './api-sessions.js';
-import { assertPasswordPolicy } from './environment-accounts.js';
 import { endEverySession, type EndedSessions, type SessionEndings } from './session-endings.js';
-import { resolveSettings } from './environment-settings.js';
+import { assertPasswordPolicy, brandOfEnvironment } from './environment-settings.js';
 import {
   LINK_LIFETIME_SECONDS,
   PASSWORD_PURPOSES,
@@ -101,11 +100,8 @@ export interface PasswordLinksService {
   sendPasswordChanged(trx: Queryable, recipient: LinkRecipient): Promise<void>;
 }
 
-export function brandOfEnvironment(environment: EnvironmentRow): string {
-  return resolveSettings(environment.settings).branding.displayName ?? environment.name;
-}
-
-function placeOf(place: PasswordPlace): LinkTokenPlace {
+/** Where a place's link tokens belong: its tenant, and its environment for end users. */
+export function placeOf(place: PasswordPlace): LinkTokenPlace {
   return place.kind === 'tenant'
     ? { tenantId: place.tenant.id, environmentId: null, accountType: 'tenant_account' }
     : { tenantId: place.environment.tenantId, environmentId: place.environment.id, accountType: 'environment_account' };

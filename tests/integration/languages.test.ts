@@ -8,7 +8,7 @@ import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../h
 import { startMailTestServer, type ReceivedMail } from '../helpers/smtp.js';
 import type { TestServer } from '../helpers/test-server.js';
 import type { EnvironmentRow } from '../../src/db/queries/environments.js';
-import { brandOfEnvironment } from '../../src/services/password-links.js';
+import { brandOfEnvironment } from '../../src/services/environment-settings.js';
 
 const NEW_PASSWORD = 'uma palavra-passe nova';
 
