@@ -100,8 +100,21 @@ export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
   rateLimits: { loginsPerIdentifier: 10, loginsPerAddress: 60, signupsPerAddress: 30, signupsPerEnvironment: 600, windowSeconds: 15 * 60 },
 });
 
-/** The stored (partial) settings with every default filled in. */
+/** Each stored settings object is resolved once: pages, mails and checks of a request ask often. */
+const resolved = new WeakMap<object, EnvironmentSettings>();
+
+/** The stored (partial) settings with every default filled in (never to be changed by callers). */
 export function resolveSettings(stored: unknown): EnvironmentSettings {
+  if (typeof stored !== 'object' || stored === null) return parseSettings(stored);
+  let settings = resolved.get(stored);
+  if (!settings) {
+    settings = parseSettings(stored);
+    resolved.set(stored, settings);
+  }
+  return settings;
+}
+
+function parseSettings(stored: unknown): EnvironmentSettings {
   const parsed = environmentSettingsSchema.safeParse(stored ?? {});
   const value: StoredEnvironmentSettings = parsed.success ? parsed.data : {};
   return {
