@@ -71,6 +71,8 @@ export interface AuthenticateInput {
   readonly password: string;
   /** The caller's address, for the per-address rate limit (null when unknown). */
   readonly address: string | null;
+  /** The environment's row when the caller has just read it (JSON login): not read again. */
+  readonly environment?: EnvironmentRow | undefined;
 }
 
 export function createEnvironmentAuthService(deps: {
@@ -87,8 +89,9 @@ export function createEnvironmentAuthService(deps: {
 
   async function authenticate(input: AuthenticateInput) {
     const identifier = toIdentifierLookup(input.lookup);
-    const environment = await findEnvironmentInTenant(db, input.scope);
-    const limits = resolveSettings(environment?.settings).rateLimits;
+    const environment = input.environment ?? (await findEnvironmentInTenant(db, input.scope));
+    const settings = resolveSettings(environment?.settings);
+    const limits = settings.rateLimits;
     const place = input.scope.environmentId;
     const window = limits.windowSeconds;
     await rateLimiter.hit([
@@ -108,7 +111,7 @@ export function createEnvironmentAuthService(deps: {
     // then it fails as an unknown one would, or the page's "check your email" for a new and a
     // taken address could be told apart by signing in with the password just chosen.
     if (account.verifyBeforeSignIn && !account.emailVerified) throw errors.invalidCredentials();
-    if (resolveSettings(environment.settings).emailVerification.required && !account.emailVerified) {
+    if (settings.emailVerification.required && !account.emailVerified) {
       throw errors.emailUnverified();
     }
     return account;
@@ -125,6 +128,7 @@ export function createEnvironmentAuthService(deps: {
           lookup,
           password,
           address: meta.ipAddress,
+          environment,
         });
       } catch (error) {
         metrics.logins.inc({ kind: 'environment', outcome: 'failure' });
