@@ -9,7 +9,6 @@ import {
 import type { EnvironmentRow } from '../db/queries/environments.js';
 import {
   findTenantAccountByIdentifier,
-  findTenantAccountById,
   lockTenantAccount,
   updateTenantAccount,
 } from '../db/queries/tenant-accounts.js';
@@ -225,14 +224,19 @@ export function createPasswordLinksService(deps: {
         // committed first has voided the token.
         const seen = await linkTokens.peek(trx, placeOf(place), PASSWORD_PURPOSES, token);
         if (!seen) throw errors.invalidToken();
-        if (place.kind === 'tenant') await lockTenantAccount(trx, { tenantId: place.tenant.id }, seen.accountId);
-        else await lockEnvironmentAccount(trx, { tenantId: place.environment.tenantId, environmentId: place.environment.id }, seen.accountId);
+        // The locked row is the account as it stands until commit: it is not read again below.
+        const tenantAccount = place.kind === 'tenant' ? await lockTenantAccount(trx, { tenantId: place.tenant.id }, seen.accountId) : undefined;
+        const environmentAccount =
+          place.kind === 'environment'
+            ? await lockEnvironmentAccount(trx, { tenantId: place.environment.tenantId, environmentId: place.environment.id }, seen.accountId)
+            : undefined;
+        // Same token as `seen`: the same account.
         const row = await linkTokens.consume(trx, placeOf(place), PASSWORD_PURPOSES, token);
         if (!row) throw errors.invalidToken();
         let recipient: LinkRecipient;
         if (place.kind === 'tenant') {
           const scope = { tenantId: place.tenant.id };
-          const account = await findTenantAccountById(trx, scope, row.accountId);
+          const account = tenantAccount;
           if (!account || account.disabled) throw errors.invalidToken();
           await updateTenantAccount(trx, scope, account.id, { passwordHash });
           await deleteApiSessionsOfAccount(trx, { tenantId: scope.tenantId, accountType: 'tenant_account', accountId: account.id });
@@ -242,7 +246,7 @@ export function createPasswordLinksService(deps: {
         } else {
           const { environment } = place;
           const scope = { tenantId: environment.tenantId, environmentId: environment.id };
-          const account = await lockEnvironmentAccount(trx, scope, row.accountId);
+          const account = environmentAccount;
           if (!account || account.disabled) throw errors.invalidToken();
           // The link reached the account's address: for an account of the signup page, which
           // signs in only once its address is proven, that proves it (else someone who signed
