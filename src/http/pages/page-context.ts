@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Issuer } from '../../oidc/issuer-registry.js';
-import { resolveSettings } from '../../services/environment-settings.js';
+import { brandOfEnvironment, resolveSettings } from '../../services/environment-settings.js';
 import { brandingOf, NO_BRANDING, type PageBranding } from './branding.js';
 
 /** The issuer a request under /oidc/:environmentId is for, set by the oidc router. */
@@ -10,9 +10,11 @@ export function issuerOf(ctx: Context): Issuer | undefined {
 
 /** What every page of an environment shows of its branding. */
 export function brandOf(issuer: Issuer | undefined): string | undefined {
-  if (!issuer) return undefined;
-  return resolveSettings(issuer.environment.settings).branding.displayName ?? issuer.environment.name;
+  return issuer && brandOfEnvironment(issuer.environment);
 }
+
+/** An issuer is rebuilt when its environment changes: its pages' branding is worked out once. */
+const brandings = new WeakMap<Issuer, PageBranding>();
 
 /**
  * The branding of a page under an issuer, the one place it is decided: display name, logo,
@@ -20,6 +22,10 @@ export function brandOf(issuer: Issuer | undefined): string | undefined {
  */
 export function pageBranding(issuer: Issuer | undefined): PageBranding {
   if (!issuer) return NO_BRANDING;
-  const settings = resolveSettings(issuer.environment.settings);
-  return brandingOf(issuer.issuerPath, settings.branding.displayName ?? issuer.environment.name, settings);
+  let branding = brandings.get(issuer);
+  if (!branding) {
+    branding = brandingOf(issuer.issuerPath, brandOfEnvironment(issuer.environment), resolveSettings(issuer.environment.settings));
+    brandings.set(issuer, branding);
+  }
+  return branding;
 }
