@@ -6,7 +6,6 @@ import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { brandOf } from './page-context.js';
 import { languageOf, type Views } from './views.js';
 import { formField, type Interaction, interactionPath, loadInteraction, requireCsrf } from './page-forms.js';
 
@@ -54,7 +53,6 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
       'pages/forgot-password.njk',
       {
         title: 'forgot.title',
-        brand: brandOf(issuer),
         identifier: view.identifier,
         fieldError: view.fieldError,
         formError: view.formError,
@@ -107,7 +105,6 @@ export function createForgotPasswordPage(deps: { views: Views; csrf: Csrf; servi
       // The same page, status and body whether or not an account has this identifier.
       views.respond(ctx, 'pages/check-email.njk', {
         title: 'forgot.check_email.title',
-        brand: brandOf(issuer),
         message: 'forgot.check_email.message',
         loginUrl: loginUrl(issuer, interaction),
       });

@@ -33,13 +33,9 @@ const CLIENT_CORS_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocati
 
 const formBody = koaBody({ json: false, urlencoded: true, multipart: false, text: false, formLimit: '16kb' });
 
-function notFoundPage(views: Views, ctx: Context, issuer?: Issuer) {
-  views.respond(
-    ctx,
-    'pages/error.njk',
-    { title: 'error.not_found.title', brand: brandOf(issuer), message: 'error.not_found.message' },
-    404,
-  );
+/** The not-found page, branded by the request's issuer when there is one (views.respond). */
+function notFoundPage(views: Views, ctx: Context) {
+  views.respond(ctx, 'pages/error.njk', { title: 'error.not_found.title', message: 'error.not_found.message' }, 404);
 }
 
 /** Runs an environment's provider as if mounted at its issuer path (what koa-mount does). */
@@ -116,7 +112,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
         await formBody(ctx, async () => undefined);
         return resetPage.submit(ctx, target);
       }
-      return notFoundPage(views, ctx, issuer);
+      return notFoundPage(views, ctx);
     }
 
     // The verify-email page a mail links to: GET asks to confirm, only the POST verifies.
@@ -132,7 +128,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
         await formBody(ctx, async () => undefined);
         return verifyPage.submit(ctx, target);
       }
-      return notFoundPage(views, ctx, issuer);
+      return notFoundPage(views, ctx);
     }
 
     const step = INTERACTION_PATH.exec(rest);
@@ -144,7 +140,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
           await formBody(ctx, async () => undefined);
           return forgotPage.submit(ctx, issuer, uid);
         }
-        return notFoundPage(views, ctx, issuer);
+        return notFoundPage(views, ctx);
       }
       if (action === 'signup') {
         if (ctx.method === 'GET') return signupPage.show(ctx, issuer, uid);
@@ -152,23 +148,23 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
           await formBody(ctx, async () => undefined);
           return signupPage.submit(ctx, issuer, uid);
         }
-        return notFoundPage(views, ctx, issuer);
+        return notFoundPage(views, ctx);
       }
       if (action === 'resend-verification') {
-        if (ctx.method !== 'POST') return notFoundPage(views, ctx, issuer);
+        if (ctx.method !== 'POST') return notFoundPage(views, ctx);
         await formBody(ctx, async () => undefined);
         return interaction.resendVerification(ctx, issuer, uid);
       }
       if (action === 'resume') {
         if (ctx.method === 'GET') return resume.resume(ctx, issuer, uid);
-        return notFoundPage(views, ctx, issuer);
+        return notFoundPage(views, ctx);
       }
       if (ctx.method === 'GET' && !action) return interaction.show(ctx, issuer, uid);
       if (ctx.method === 'POST' && action) {
         await formBody(ctx, async () => undefined);
         return action === 'login' ? interaction.login(ctx, issuer, uid) : interaction.consent(ctx, issuer, uid);
       }
-      return notFoundPage(views, ctx, issuer);
+      return notFoundPage(views, ctx);
     }
 
     // Text the database cannot hold never reaches the provider (it would store it and fail).
@@ -181,7 +177,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       throw new PageError(400, 'error.generic.title', 'error.unusable_characters.message');
     }
     await runProvider(ctx, issuer, rest, next);
-    if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx, issuer);
+    if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx);
   }
 
   return async function oidc(ctx, next) {
@@ -212,7 +208,6 @@ function isClientHttpError(error: unknown): error is { status: number } {
 }
 
 function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logger): void {
-  const issuer = (ctx.state as { issuer?: Issuer }).issuer;
   const rest = ISSUER_PATH.exec(ctx.path)?.[2] ?? '/';
   if (isDatabaseUnavailable(error)) {
     logger.warn({ err: error }, 'database unavailable');
@@ -225,7 +220,7 @@ function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logge
     views.respond(
       ctx,
       'pages/error.njk',
-      { title: 'error.unavailable.title', brand: brandOf(issuer), message: 'error.unavailable.message' },
+      { title: 'error.unavailable.title', message: 'error.unavailable.message' },
       503,
     );
     return;
@@ -254,5 +249,5 @@ function renderFailure(ctx: Context, error: unknown, views: Views, logger: Logge
   } else {
     logger.error({ err: error }, 'page error');
   }
-  views.respond(ctx, 'pages/error.njk', { title, brand: brandOf(issuer), message }, status);
+  views.respond(ctx, 'pages/error.njk', { title, message }, status);
 }

@@ -7,7 +7,6 @@ import type { Issuer } from '../../oidc/issuer-registry.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { brandOf } from './page-context.js';
 import { languageOf, type Views } from './views.js';
 import { formField, type Interaction, interactionPath, loadInteraction, requireCsrf, staleInteraction } from './page-forms.js';
 
@@ -47,7 +46,6 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
       'pages/login.njk',
       {
         title: 'login.title',
-        brand: brandOf(issuer),
         clientName: view.clientName,
         identifier: view.identifier,
         error: view.error,
@@ -110,7 +108,6 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
           .map(scopeText);
         views.respond(ctx, 'pages/consent.njk', {
           title: 'consent.title',
-          brand: brandOf(issuer),
           clientName,
           scopes,
           csrfToken: csrf.token(ctx),
@@ -188,7 +185,6 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
       }
       views.respond(ctx, 'pages/check-email.njk', {
         title: 'forgot.check_email.title',
-        brand: brandOf(issuer),
         message: 'login.verification_resent',
         loginUrl: interactionPath(issuer, interaction.uid),
       });

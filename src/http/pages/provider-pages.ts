@@ -1,7 +1,6 @@
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
-import { brandOf, issuerOf } from './page-context.js';
 import { useUiLocales, type Views } from './views.js';
 
 /** Pulls the confirm action and xsrf value out of the form oidc-provider hands to logoutSource. */
@@ -32,7 +31,7 @@ export function createProviderPages(views: Views): ProviderPages {
         views.respond(
           ctx,
           'pages/error.njk',
-          { title: 'error.generic.title', brand: brandOf(issuerOf(ctx)), message: 'error.unusable_characters.message', code: 'invalid_request' },
+          { title: 'error.generic.title', message: 'error.unusable_characters.message', code: 'invalid_request' },
           400,
         );
         return;
@@ -43,7 +42,6 @@ export function createProviderPages(views: Views): ProviderPages {
         'pages/error.njk',
         {
           title: 'error.generic.title',
-          brand: brandOf(issuerOf(ctx)),
           // oidc-provider's description is English; another language shows its own words and the code.
           message:
             out.error_description !== undefined && language === 'en'
@@ -59,7 +57,6 @@ export function createProviderPages(views: Views): ProviderPages {
       useUiLocales(ctx, ctx.oidc.params?.ui_locales);
       views.respond(ctx, 'pages/logout.njk', {
         title: 'logout.title',
-        brand: brandOf(issuerOf(ctx)),
         clientName: ctx.oidc.client?.clientName,
         action,
         xsrf,
@@ -69,7 +66,6 @@ export function createProviderPages(views: Views): ProviderPages {
       useUiLocales(ctx, ctx.oidc?.params?.ui_locales);
       views.respond(ctx, 'pages/message.njk', {
         title: 'logout.done.title',
-        brand: brandOf(issuerOf(ctx)),
         message: 'logout.done.message',
       });
     },

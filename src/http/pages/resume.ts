@@ -4,7 +4,6 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import { constantTimeEqual, deriveMacKey } from '../../services/crypto.js';
 import type { Services } from '../../services/index.js';
-import { brandOf } from './page-context.js';
 import { useLinkLanguage, type Views } from './views.js';
 import type { MessageKey } from '../../i18n/index.js';
 import { PageError, type Interaction } from './page-forms.js';
@@ -48,7 +47,7 @@ export function createInteractionResume(deps: { secret: string; views: Views; se
   }
 
   function showDone(ctx: Context, issuer: Issuer, outcome: LinkOutcome): void {
-    views.respond(ctx, 'pages/message.njk', { ...DONE[outcome.kind], brand: brandOf(issuer) });
+    views.respond(ctx, 'pages/message.njk', DONE[outcome.kind]);
   }
 
   return {

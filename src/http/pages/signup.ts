@@ -9,7 +9,6 @@ import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
 import type { Csrf } from '../middleware/csrf.js';
-import { brandOf } from './page-context.js';
 import { passwordProblem } from './reset-password.js';
 import { languageOf, type Views } from './views.js';
 import { formField, type Interaction, interactionPath, loadInteraction, PageError, requireCsrf } from './page-forms.js';
@@ -73,7 +72,6 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
       'pages/signup.njk',
       {
         title: 'signup.title',
-        brand: brandOf(issuer),
         name: view.values.name ?? '',
         email: view.values.email ?? '',
         username: view.values.username ?? '',
@@ -155,7 +153,6 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; services: Ser
       // The same page, status and body whether the address is new or taken.
       views.respond(ctx, 'pages/check-email.njk', {
         title: 'forgot.check_email.title',
-        brand: brandOf(issuer),
         message: 'signup.check_email.message',
         loginUrl: loginUrl(issuer, interaction),
       });
