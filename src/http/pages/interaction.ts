@@ -9,6 +9,7 @@ import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { languageOf, type Views } from './views.js';
 import { formField, type Interaction, interactionPath, loadInteraction, requireCsrf, staleInteraction } from './page-forms.js';
+import { requestMeta } from '../api/params.js';
 
 
 /** A scope as the consent page shows it: the catalogue's description, else its name as it is. */
@@ -130,7 +131,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
           scope: issuer.scope,
           lookup: { identifier },
           password,
-          address: ctx.ip || null,
+          address: requestMeta(ctx).ipAddress,
         });
         services.metrics.logins.inc({ kind: 'hosted', outcome: 'success' });
         await finish(ctx, issuer, { login: { accountId: account.id, amr: ['pwd'], remember: true } });
@@ -169,7 +170,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
         await services.emailVerification.resend(
           { kind: 'environment', environment: issuer.environment },
           { identifier },
-          { ipAddress: ctx.ip || null, language: languageOf(ctx) },
+          { ...requestMeta(ctx), language: languageOf(ctx) },
           { interactionUid: interaction.uid },
         );
       } catch (error) {

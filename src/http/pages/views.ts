@@ -25,8 +25,6 @@ export function pageCsp(imgSrc?: string): string {
   ].join('; ');
 }
 
-export const PAGE_CSP = pageCsp();
-
 /** Headers every page carries (the CSP too, so the provider's own pages get it first). */
 export function setPageHeaders(ctx: Context, branding: Pick<PageBranding, 'imgSrc'> = NO_BRANDING): void {
   ctx.set('Content-Security-Policy', pageCsp(branding.imgSrc));
