@@ -8,6 +8,7 @@ import * as linkTokens from '../../migrations/20261203234700_link_tokens.js';
 import * as linkTokenInteractions from '../../migrations/20261204010000_link_token_interactions.js';
 import * as signupPageAccounts from '../../migrations/20261204010100_signup_page_accounts.js';
 import * as linkRequests from '../../migrations/20261204020000_link_requests.js';
+import * as refreshReuseGrace from '../../migrations/20261204030000_refresh_reuse_grace.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261204010000_link_token_interactions', linkTokenInteractions],
   ['20261204010100_signup_page_accounts', signupPageAccounts],
   ['20261204020000_link_requests', linkRequests],
+  ['20261204030000_refresh_reuse_grace', refreshReuseGrace],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

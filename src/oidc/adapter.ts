@@ -1,6 +1,7 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.js';
 import {
+  claimReuseGrace,
   consumeArtifact,
   deleteArtifact,
   deleteArtifactsByGrantId,
@@ -22,6 +23,14 @@ export interface ArtifactAdapterDeps {
   readonly box: SecretBox;
   /** The Client model reads sump's clients table, not the artefacts. */
   readonly findClient: (clientId: string) => Promise<AdapterPayload | undefined>;
+  /** How long after its rotation a refresh token is accepted once more (0: never). */
+  readonly refreshReuseGraceSeconds: number;
+}
+
+/** The request being served is a refresh_token grant at the token endpoint. */
+function servingRefreshGrant(): boolean {
+  const oidc = Provider.ctx?.oidc;
+  return oidc?.route === 'token' && oidc.params?.grant_type === 'refresh_token';
 }
 
 /**
@@ -55,8 +64,24 @@ export class ArtifactAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (this.model === 'Client') return this.deps.findClient(id);
-    const record = await findArtifactByIdHash(this.deps.db, this.deps.scope, this.model, sha256Hex(id));
-    return record ? this.toPayload(record, id) : undefined;
+    const idHash = sha256Hex(id);
+    const record = await findArtifactByIdHash(this.deps.db, this.deps.scope, this.model, idHash);
+    if (!record) return undefined;
+    if (record.consumed_at && (await this.graceRefreshReuse(idHash))) {
+      return this.toPayload({ ...record, consumed_at: null }, id);
+    }
+    return this.toPayload(record, id);
+  }
+
+  /**
+   * oidc-provider revokes the grant when a rotated refresh token comes back. Within the grace
+   * period the token is shown to it unconsumed, once, so the refresh succeeds (it issues a new
+   * token under the same grant) and nothing is revoked; a later or third use is reuse.
+   */
+  private async graceRefreshReuse(idHash: string): Promise<boolean> {
+    const graceSeconds = this.deps.refreshReuseGraceSeconds;
+    if (this.model !== 'RefreshToken' || graceSeconds <= 0 || !servingRefreshGrant()) return false;
+    return claimReuseGrace(this.deps.db, this.deps.scope, this.model, idHash, graceSeconds);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -96,7 +96,14 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
         cookieKeys,
         secureCookies,
         production: config.nodeEnv === 'production',
-        adapter: (model) => new ArtifactAdapter(model, { db, scope, box: services.boxes.oidcArtifact, findClient }),
+        adapter: (model) =>
+          new ArtifactAdapter(model, {
+            db,
+            scope,
+            box: services.boxes.oidcArtifact,
+            findClient,
+            refreshReuseGraceSeconds: resolveSettings(environment.settings).tokens.refreshReuseGraceSeconds,
+          }),
         findAccount,
         findResource: (identifier) => findApiResourceByIdentifier(db, scope, identifier),
         pages: deps.pages,

@@ -13,7 +13,13 @@ describe('oidc artefact adapter', () => {
   let scopeB: EnvironmentScope;
   const box = createSecretBox({ secret: 'adapter-test-secret-adapter-test-secret', purpose: 'oidc-artifact' });
   const adapter = (model: string, scope: EnvironmentScope) =>
-    new ArtifactAdapter(model, { db: database.db, scope, box, findClient: async () => undefined } as ArtifactAdapterDeps);
+    new ArtifactAdapter(model, {
+      db: database.db,
+      scope,
+      box,
+      findClient: async () => undefined,
+      refreshReuseGraceSeconds: 10,
+    } as ArtifactAdapterDeps);
 
   async function makeEnvironment(): Promise<EnvironmentScope> {
     const tenantId = randomUUID();

@@ -15,9 +15,10 @@ export interface ArtifactRecord {
   account_id: string | null;
   expires_at: Date | null;
   consumed_at: Date | null;
+  reuse_graced_at: Date | null;
 }
 
-export type NewArtifact = Omit<ArtifactRecord, 'tenant_id' | 'environment_id' | 'consumed_at'>;
+export type NewArtifact = Omit<ArtifactRecord, 'tenant_id' | 'environment_id' | 'consumed_at' | 'reuse_graced_at'>;
 
 const TABLE = 'oidc_artifacts';
 
@@ -76,6 +77,26 @@ export async function consumeArtifact(
     .where({ ...environmentWhere(scope), model, id_hash: idHash })
     .whereNull('consumed_at')
     .update({ consumed_at: now });
+}
+
+/**
+ * Claims the one extra use a consumed artefact gets within `graceSeconds` of its consumption;
+ * true for exactly one caller, however many race (the row stays consumed throughout).
+ */
+export async function claimReuseGrace(
+  db: Queryable,
+  scope: EnvironmentScope,
+  model: string,
+  idHash: string,
+  graceSeconds: number,
+  now = new Date(),
+): Promise<boolean> {
+  const claimed = await db(TABLE)
+    .where({ ...environmentWhere(scope), model, id_hash: idHash })
+    .whereNull('reuse_graced_at')
+    .andWhere('consumed_at', '>', new Date(now.getTime() - graceSeconds * 1000))
+    .update({ reuse_graced_at: now });
+  return claimed === 1;
 }
 
 export async function deleteArtifact(
