@@ -38,7 +38,16 @@ export interface ProviderConfigInput {
 }
 
 /** sump's own client properties, carried in the provider's client metadata. */
-const EXTRA_CLIENT_METADATA = ['first_party', 'require_pkce', 'allowed_cors_origins', 'allowed_resources'] as const;
+const EXTRA_CLIENT_METADATA = [
+  'first_party',
+  'require_pkce',
+  'allowed_cors_origins',
+  'allowed_resources',
+  'resource_scopes',
+] as const;
+
+/** The OpenID scopes the provider knows; any other scope a client lists is an API resource's. */
+const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'];
 
 /** A client row as oidc-provider metadata (snake_case, wire names). */
 export function toClientMetadata(client: ClientRow, secret: string | undefined): AdapterPayload {
@@ -53,7 +62,11 @@ export function toClientMetadata(client: ClientRow, secret: string | undefined):
     response_types: codeFlow ? ['code'] : [],
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     application_type: client.applicationType,
-    scope: client.scopes.join(' '),
+    // oidc-provider refuses a client whose `scope` holds a scope it does not know: the OpenID
+    // scopes go there (at least `openid`, since an empty one would allow them all), the
+    // resources' scopes beside it.
+    scope: client.scopes.filter((scope) => OIDC_SCOPES.includes(scope)).join(' ') || 'openid',
+    resource_scopes: client.scopes.filter((scope) => !OIDC_SCOPES.includes(scope)),
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     ...(client.jwks ? { jwks: client.jwks as AdapterPayload['jwks'] } : {}),
     ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
@@ -103,7 +116,7 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
     findAccount: input.findAccount,
     jwks: { keys: input.jwks as NonNullable<Configuration['jwks']>['keys'] },
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    scopes: OIDC_SCOPES,
     // The languages of the hosted pages, chosen by ui_locales (src/i18n).
     discovery: { ui_locales_supported: [...LANGUAGES] },
     responseTypes: ['code'],
@@ -156,11 +169,14 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
         defaultResource: async () => undefined,
         useGrantedResource: async () => false,
         getResourceServerInfo: async (_ctx, identifier, client) => {
-          const allowed = (client.metadata().allowed_resources as string[] | undefined) ?? [];
+          const metadata = client.metadata();
+          const allowed = (metadata.allowed_resources as string[] | undefined) ?? [];
           const resource = allowed.includes(identifier) ? await input.findResource(identifier) : undefined;
           if (!resource) throw new oidcErrors.InvalidTarget();
+          // What the resource offers and the client registered, both.
+          const clientScopes = new Set((metadata.resource_scopes as string[] | undefined) ?? []);
           return {
-            scope: resource.scopes.join(' '),
+            scope: resource.scopes.filter((scope) => clientScopes.has(scope)).join(' '),
             audience: resource.identifier,
             accessTokenTTL: resource.accessTokenTtl ?? tokens.accessTokenTtl,
             accessTokenFormat: resource.accessTokenFormat,
@@ -193,9 +209,10 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
     // Every use of a refresh token rotates it.
     rotateRefreshToken: () => true,
     ttl: {
-      AccessToken: tokens.accessTokenTtl,
+      // A resource's own accessTokenTtl (set in getResourceServerInfo) wins over the environment's.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? tokens.accessTokenTtl,
       AuthorizationCode: 60,
-      ClientCredentials: tokens.accessTokenTtl,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? tokens.accessTokenTtl,
       DeviceCode: 600,
       BackchannelAuthenticationRequest: 600,
       IdToken: tokens.idTokenTtl,

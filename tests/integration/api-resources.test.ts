@@ -36,7 +36,7 @@ describe('API resources', () => {
       body: new URLSearchParams({ token: accessToken }).toString(),
     }).then((answer) => answer.json() as Promise<Record<string, unknown>>);
   const machine = (allowedResources: string[]) =>
-    createClient(server, tenant, { grantTypes: ['client_credentials'], redirectUris: [], allowedResources });
+    createClient(server, tenant, { grantTypes: ['client_credentials'], redirectUris: [], allowedResources, scopes: ['read:orders'] });
 
   it('creates, reads, lists, changes and refuses duplicates and bad input', async () => {
     const created = await create({ identifier: 'https://api.example/crud', name: 'CRUD API', scopes: ['read', 'write'] });
