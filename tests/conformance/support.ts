@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { expect, jest } from '@jest/globals';
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 import request from 'supertest';
@@ -77,13 +77,23 @@ async function adminPost(conformance: Conformance, path: string, body: unknown, 
 }
 
 /**
- * A fresh environment of the tenant, with `settings` (merged by the API) and a user with every
- * standard claim, created by the owner with a verified email.
+ * The sign-in limits of a conformance environment: a plan signs the same user in dozens of
+ * times within minutes, past sump's default 10 per identifier and 60 per address in 15 minutes
+ * (a tester running the suite raises them the same way).
  */
-export async function newEnvironment(conformance: Conformance, settings?: Record<string, unknown>): Promise<ConformanceEnvironment> {
+export const CONFORMANCE_RATE_LIMITS = { loginsPerIdentifier: 1000, loginsPerAddress: 100_000 };
+
+/**
+ * A fresh environment of the tenant, with `settings` (merged by the API, over
+ * CONFORMANCE_RATE_LIMITS) and a user with every standard claim, created by the owner with a
+ * verified email.
+ */
+export async function newEnvironment(conformance: Conformance, settings: Record<string, unknown> = {}): Promise<ConformanceEnvironment> {
   const { server, tenant } = conformance;
   const environment = await createEnvironment(server, tenant);
-  if (settings) {
+  {
+    const rateLimits = { ...CONFORMANCE_RATE_LIMITS, ...(settings.rateLimits as Record<string, unknown> | undefined) };
+    settings = { ...settings, rateLimits };
     const patched = await request(server.url)
       .patch(`/api/v1/tenants/${tenant.tenantId}/environments/${environment.id}`)
       .set('Cookie', tenant.cookie)
@@ -486,4 +496,56 @@ export async function userinfo(environment: ConformanceEnvironment, accessToken:
       body: new URLSearchParams({ access_token: accessToken }).toString(),
     }),
   );
+}
+
+const realNow = Date.now.bind(Date);
+let clockOffsetMs = 0;
+
+/**
+ * Moves this process's clock (Date.now, which oidc-provider and sump read) `seconds` further
+ * ahead, for "a while later" without sleeping: the server runs in the test's process.
+ * restoreClock() puts it back.
+ */
+export function advanceClock(seconds: number): void {
+  clockOffsetMs += seconds * 1000;
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + clockOffsetMs);
+}
+
+export function restoreClock(): void {
+  clockOffsetMs = 0;
+  if (jest.isMockFunction(Date.now)) (Date.now as jest.Mock).mockRestore();
+}
+
+/** RFC 6749 4.1.2.1's characters for error_description (%x09-0A / %x0D / %x20-21 / %x23-5B / %x5D-7E). */
+export function isErrorDescriptionText(text: string): boolean {
+  return [...text].every((char) => {
+    const code = char.charCodeAt(0);
+    return [0x09, 0x0a, 0x0d].includes(code) || (code >= 0x20 && code <= 0x7e && code !== 0x22 && code !== 0x5c);
+  });
+}
+
+/**
+ * The suite's performGenericAuthorizationEndpointErrorResponseValidation on an error sent back
+ * to the app: the state as sent, iss (if present) the issuer's, an error and no code, no other
+ * parameters, and error_description in RFC 6749's characters. Answers the error code.
+ */
+export function expectAuthorizationError(
+  environment: ConformanceEnvironment,
+  answer: URLSearchParams | undefined,
+  sentState: string | undefined,
+): string {
+  expect(answer).toBeDefined();
+  const params = answer as URLSearchParams;
+  expect(params.get('state')).toBe(sentState ?? null);
+  const iss = params.get('iss');
+  if (iss !== null) expect(iss).toBe(environment.issuer);
+  expect(params.get('error')).toEqual(expect.any(String));
+  expect(params.get('code')).toBeNull();
+  const expected = ['error', 'error_description', 'error_uri', 'state', 'session_state', 'iss'];
+  expect([...params.keys()].filter((key) => !expected.includes(key))).toEqual([]);
+  const description = params.get('error_description');
+  if (description !== null) expect([description, isErrorDescriptionText(description)]).toEqual([description, true]);
+  const uri = params.get('error_uri');
+  if (uri !== null) expect(() => new URL(uri)).not.toThrow();
+  return params.get('error') as string;
 }
