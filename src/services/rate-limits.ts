@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { countHit } from '../db/queries/rate-limits.js';
+import { countHit, readHitCount } from '../db/queries/rate-limits.js';
 import { AppError } from '../errors/app-error.js';
 import { sha256Hex } from './crypto.js';
 
@@ -27,6 +27,18 @@ export class RateLimitedError extends AppError {
 export interface RateLimiter {
   /** Counts a hit on every key; throws a RateLimitedError (429) when one is over its limit. */
   hit(keys: ReadonlyArray<readonly [key: string, rule: RateLimitRule]>, now?: Date): Promise<void>;
+  /**
+   * Counts nothing; throws a RateLimitedError (429) when a key has used up its window already.
+   * For limits that count only failures (a wrong code), checked before each attempt.
+   */
+  check(keys: ReadonlyArray<readonly [key: string, rule: RateLimitRule]>, now?: Date): Promise<void>;
+}
+
+/** The fixed window of `rule` that `now` falls in. */
+function windowOf(rule: RateLimitRule, now: Date): { start: Date; end: Date } {
+  const windowMs = rule.windowSeconds * 1000;
+  const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  return { start, end: new Date(start.getTime() + windowMs) };
 }
 
 /** Fixed windows in PostgreSQL, so every node counts the same hits. */
@@ -40,6 +52,15 @@ export function createRateLimiter(deps: { db: Database }): RateLimiter {
         const windowEnd = new Date(windowStart.getTime() + windowMs);
         const count = await countHit(deps.db, sha256Hex(key), windowStart, windowEnd);
         if (count > rule.limit) retryAfter = Math.max(retryAfter, Math.ceil((windowEnd.getTime() - now.getTime()) / 1000));
+      }
+      if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    },
+    async check(keys, now = new Date()) {
+      let retryAfter = 0;
+      for (const [key, rule] of keys) {
+        const { start, end } = windowOf(rule, now);
+        const count = await readHitCount(deps.db, sha256Hex(key), start);
+        if (count >= rule.limit) retryAfter = Math.max(retryAfter, Math.ceil((end.getTime() - now.getTime()) / 1000));
       }
       if (retryAfter > 0) throw new RateLimitedError(retryAfter);
     },

@@ -15,6 +15,12 @@ export async function countHit(db: Queryable, keyHash: string, windowStart: Date
   return Number(rows[0]?.count ?? 0);
 }
 
+/** The hits counted so far in the key's window that starts at `windowStart` (0 if none). */
+export async function readHitCount(db: Queryable, keyHash: string, windowStart: Date): Promise<number> {
+  const row = await db('rate_limit_counters').where({ key_hash: keyHash, window_start: windowStart }).first('count');
+  return Number((row as { count?: number | string } | undefined)?.count ?? 0);
+}
+
 export async function deleteExpiredRateLimitCounters(db: Queryable, now: Date, batchSize = 1000): Promise<number> {
   return db('rate_limit_counters')
     .whereIn('key_hash', db('rate_limit_counters').select('key_hash').where('expires_at', '<=', now).limit(batchSize))
