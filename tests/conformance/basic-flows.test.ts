@@ -315,8 +315,10 @@ describe('Basic OP plan: nonce, scopes and parameter order', () => {
 
   it('oidcc-alternate-happy-flow, formerly oidcc-ensure-other-scope-order-succeeds (OIDCCAlternateHappyFlow): scope order reversed and parameters reordered change nothing', async () => {
     // OIDCCScopeEmail with ReverseScopeOrderInAuthorizationEndpointRequest ("email openid") and
-    // BuildPlainRedirectToAuthorizationEndpointReorderedParams (RFC 6749 3.3: order does not matter).
-    const order = ['state', 'nonce', 'scope', 'response_type', 'redirect_uri', 'client_id'];
+    // BuildPlainRedirectToAuthorizationEndpointReorderedParams: the query in reverse alphabetical
+    // order, where the suite's other modules send it alphabetically (RFC 6749 3.3: order does not matter).
+    const order = ['state', 'scope', 'response_type', 'redirect_uri', 'nonce', 'client_id'];
+    expect([...order].sort().reverse()).toEqual(order);
     const { claims, signedIn } = await expectScopeClaims('email openid', { order });
     expect([...signedIn.request.params.keys()]).toEqual(order);
     expect(signedIn.request.url.search.startsWith('?state=')).toBe(true);

@@ -212,7 +212,7 @@ export interface RequestOptions {
   readonly params?: Record<string, string | undefined>;
   /** Send PKCE S256 (default: only for a public client, which must). */
   readonly pkce?: boolean;
-  /** The order the parameters go in (names first in this list, the rest after); default the suite's. */
+  /** The order the parameters go in (names first in this list, the rest after); default alphabetical, as the suite's. */
   readonly order?: readonly string[];
 }
 
@@ -233,7 +233,10 @@ export async function authorizationRequest(client: ConformanceClient, options: R
     ...(verifier ? { code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' } : {}),
     ...options.params,
   };
-  const names = Object.keys(all).filter((name) => all[name] !== undefined);
+  // The suite's BuildPlainRedirectToAuthorizationEndpoint sends the parameters alphabetically.
+  const names = Object.keys(all)
+    .filter((name) => all[name] !== undefined)
+    .sort();
   if (options.order) {
     const rank = (name: string) => {
       const at = options.order!.indexOf(name);
