@@ -117,6 +117,29 @@ export const en = {
   'logout.done.title': 'You are signed out',
   'logout.done.message': 'You have signed out. You can close this window or go back to the app.',
 
+  // Device flow (RFC 8628): the code a TV or command-line app shows, entered here
+  'device.title': 'Sign in on a device',
+  'device.lead': 'Enter the code that your device shows.',
+  'device.code_label': 'Code',
+  'device.continue': 'Continue',
+  'device.wrong_code': 'That code is not right, or it has expired. Check the code on your device, or start again there.',
+  'device.no_code': 'Enter the code that your device shows.',
+  'device.expired_code': 'That code has expired. Start again on your device to get a new one.',
+  'device.used_code': 'That code was used already. Start again on your device to get a new one.',
+  'device.failed': 'The code could not be checked. Start again on your device.',
+  'device.reload': 'The form expired. Open the address your device shows again and enter the code.',
+  'device.confirm.title': 'Confirm the device',
+  'device.confirm.lead': '{client} asks to sign you in on a device.',
+  'device.confirm.compare': 'Go on only if your device shows this code:',
+  'device.confirm.submit': 'Continue',
+  'device.confirm.abort': 'Cancel',
+  'device.confirm.not_you':
+    'If you did not start this on a device of yours, or the code is not the same, cancel: someone may be trying to get into your account.',
+  'device.aborted.title': 'Sign-in cancelled',
+  'device.aborted.message': 'The device was not signed in. You can close this window.',
+  'device.done.title': 'Your device is signed in',
+  'device.done.message': 'You are signed in to {client} on your device. You can close this window.',
+
   // Mails: {name} is the person's name, {brand} the environment's display name or the tenant's name
   'mail.greeting': 'Hello {name},',
   'mail.hours.one': '{count} hour',

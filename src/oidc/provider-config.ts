@@ -20,6 +20,10 @@ export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void>;
   logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
+  /** The device flow's pages (RFC 8628): enter the code, confirm it, signed in. */
+  userCodeInputSource(ctx: KoaContextWithOIDC, form: string, out?: ErrorOut, error?: Error): Promise<void>;
+  userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, client: Client, deviceInfo: unknown, userCode: string): Promise<void>;
+  deviceSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
 }
 
 export interface ProviderConfigInput {
@@ -193,6 +197,18 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
         enabled: true,
         logoutSource: input.pages.logoutSource,
         postLogoutSuccessSource: input.pages.postLogoutSuccessSource,
+      },
+      // RFC 8628 at /device/auth; the page a person enters the code on is /device (sump's pages,
+      // the attempts limited there). Eight base-20 characters (≈34.5 bits, RFC 8628 §6.1).
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        // Nothing of the device (its address, its user agent) is stored with its code.
+        deviceInfo: () => ({}),
+        userCodeInputSource: input.pages.userCodeInputSource,
+        userCodeConfirmSource: input.pages.userCodeConfirmSource,
+        successSource: input.pages.deviceSuccessSource,
       },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },

@@ -4,6 +4,8 @@ import { isLoopbackHost, PROVIDER_LOOPBACKS } from './url-rules.js';
 
 export const DEFAULT_CLIENT_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const;
 export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+/** The device authorization grant (RFC 8628), for input-constrained devices. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code' satisfies GrantType;
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'vbscript:', 'data:', 'blob:', 'file:', 'about:']);
 /** Members of a JWK that only a private key has: a client registers public keys only. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
@@ -102,8 +104,10 @@ export function clientRuleProblems(client: ClientSettings): FieldError[] {
   if (grants.has('authorization_code') && client.redirectUris.length === 0) {
     add('redirectUris', 'must have at least one URI for the authorization_code grant');
   }
-  if (grants.has('refresh_token') && !grants.has('authorization_code')) {
-    add('grantTypes', 'refresh_token needs the authorization_code grant');
+  // A refresh token comes with a user's grant: the code flow's or the device flow's (RFC 8628).
+  // A device client needs no redirect URI, and may be public (`none`) or confidential.
+  if (grants.has('refresh_token') && !grants.has('authorization_code') && !grants.has(DEVICE_CODE_GRANT)) {
+    add('grantTypes', 'refresh_token needs the authorization_code or the device_code grant');
   }
   if (method === 'none') {
     if (grants.has('client_credentials')) add('grantTypes', 'a public client (none) cannot use client_credentials');

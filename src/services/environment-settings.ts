@@ -54,6 +54,8 @@ export const environmentSettingsSchema = z
         loginsPerAddress: z.number().int().min(1).max(100_000).optional(),
         signupsPerAddress: z.number().int().min(1).max(100_000).optional(),
         signupsPerEnvironment: z.number().int().min(1).max(1_000_000).optional(),
+        deviceCodesPerAddress: z.number().int().min(1).max(100_000).optional(),
+        deviceCodesPerEnvironment: z.number().int().min(1).max(1_000_000).optional(),
         windowSeconds: z.number().int().min(60).max(DAY).optional(),
       })
       .strict()
@@ -78,13 +80,16 @@ export interface EnvironmentSettings {
   readonly keys: { rotationDays: number };
   /**
    * Sign-in attempts allowed per identifier and per address in each window; JSON signups
-   * (the one answer that tells a taken email apart, and a mail each) per address and in all.
+   * (the one answer that tells a taken email apart, and a mail each) per address and in all;
+   * wrong user codes on the device page (RFC 8628 §5.1) per address and in all.
    */
   readonly rateLimits: {
     loginsPerIdentifier: number;
     loginsPerAddress: number;
     signupsPerAddress: number;
     signupsPerEnvironment: number;
+    deviceCodesPerAddress: number;
+    deviceCodesPerEnvironment: number;
     windowSeconds: number;
   };
 }
@@ -97,7 +102,15 @@ export const DEFAULT_SETTINGS: EnvironmentSettings = Object.freeze({
   sessions: { lifetimeSeconds: 30 * DAY, idleSeconds: 7 * DAY },
   tokens: { accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 30 * DAY, refreshReuseGraceSeconds: 10 },
   keys: { rotationDays: 0 },
-  rateLimits: { loginsPerIdentifier: 10, loginsPerAddress: 60, signupsPerAddress: 30, signupsPerEnvironment: 600, windowSeconds: 15 * 60 },
+  rateLimits: {
+    loginsPerIdentifier: 10,
+    loginsPerAddress: 60,
+    signupsPerAddress: 30,
+    signupsPerEnvironment: 600,
+    deviceCodesPerAddress: 10,
+    deviceCodesPerEnvironment: 1000,
+    windowSeconds: 15 * 60,
+  },
 });
 
 /** Each stored settings object is resolved once: pages, mails and checks of a request ask often. */

@@ -5,7 +5,11 @@ import { environmentWhere, type EnvironmentScope } from '../scope.js';
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType =
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'client_credentials'
+  | 'urn:ietf:params:oauth:grant-type:device_code';
 
 export interface ClientRow {
   readonly tenantId: string;

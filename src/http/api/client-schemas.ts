@@ -18,7 +18,7 @@ export const createClientBody = z.strictObject({
   redirectUris: uriList(20).optional(),
   postLogoutRedirectUris: uriList(20).optional(),
   grantTypes: z
-    .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
+    .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']))
     .min(1, 'must have at least one grant type')
     .refine(uniqueList, 'must not repeat a grant type')
     .optional(),

@@ -16,6 +16,7 @@ import { createResetPasswordPage } from './reset-password.js';
 import { createInteractionResume, type LinkOutcome } from './resume.js';
 import { createSignupPage } from './signup.js';
 import { createVerifyEmailPage } from './verify-email.js';
+import { createDevicePage } from './device.js';
 import { serveBrandingCss } from './branding.js';
 import { brandOf } from './page-context.js';
 import { languageOf, setPageHeaders, type Views } from './views.js';
@@ -26,10 +27,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISSUER_PATH = /^\/oidc\/([^/]+)(\/.*)?$/;
 const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|consent|forgot-password|signup|resume|resend-verification))?$/;
 /** Endpoints that answer JSON: a failure there is an OAuth error body, not a page. */
-const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|jwks|\.well-known\/.*|reg.*)$/;
+const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|device\/auth|jwks|\.well-known\/.*|reg.*)$/;
 
 /** Endpoints whose CORS answer depends on the client the request authenticates as. */
-const CLIENT_CORS_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation)$/;
+const CLIENT_CORS_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|device\/auth)$/;
 
 const formBody = koaBody({ json: false, urlencoded: true, multipart: false, text: false, formLimit: '16kb' });
 
@@ -77,6 +78,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
   const verifyPage = createVerifyEmailPage({ views, csrf, services: deps.services });
   const signupPage = createSignupPage({ views, csrf, services: deps.services });
   const resume = createInteractionResume({ views, secret: deps.config.authSecret, services: deps.services });
+  const device = createDevicePage({ views, services: deps.services });
 
   async function route(ctx: Context, next: Next, issuers: IssuerRegistry): Promise<void> {
     const match = ISSUER_PATH.exec(ctx.path);
@@ -176,7 +178,11 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       }
       throw new PageError(400, 'error.generic.title', 'error.unusable_characters.message');
     }
-    await runProvider(ctx, issuer, rest, next);
+    // The device page (RFC 8628) is the provider's, with sump's attempt limits around it.
+    const provide = () => runProvider(ctx, issuer, rest, next);
+    if (rest === '/device') await device.handle(ctx, issuer, provide);
+    else if (rest === '/device/auth') await device.authorization(ctx, provide);
+    else await provide();
     if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx);
   }
 

@@ -2,6 +2,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
 import { useUiLocales, type Views } from './views.js';
+import { createDeviceProviderPages } from './device.js';
 
 /** Pulls the confirm action and xsrf value out of the form oidc-provider hands to logoutSource. */
 function parseLogoutForm(form: string): { action: string; xsrf: string } {
@@ -14,6 +15,7 @@ function parseLogoutForm(form: string): { action: string; xsrf: string } {
 /** sump's pages in place of oidc-provider's built-in error, logout and signed-out pages. */
 export function createProviderPages(views: Views): ProviderPages {
   return {
+    ...createDeviceProviderPages(views),
     async renderError(ctx, out, error) {
       // The request's own ui_locales where the provider has read its parameters, else English.
       const language = useUiLocales(ctx, ctx.oidc?.params?.ui_locales);

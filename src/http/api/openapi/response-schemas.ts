@@ -65,6 +65,8 @@ export const environmentSettingsSchema = z.object({
     loginsPerAddress: z.number().int(),
     signupsPerAddress: z.number().int(),
     signupsPerEnvironment: z.number().int(),
+    deviceCodesPerAddress: z.number().int(),
+    deviceCodesPerEnvironment: z.number().int(),
     windowSeconds: z.number().int(),
   }),
 });
@@ -148,7 +150,7 @@ export const clientSchema = z.object({
   name: z.string(),
   redirectUris: z.array(z.string()),
   postLogoutRedirectUris: z.array(z.string()),
-  grantTypes: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])),
+  grantTypes: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'])),
   tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']),
   applicationType: z.enum(['web', 'native']),
   scopes: z.array(z.string()),
