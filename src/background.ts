@@ -3,6 +3,7 @@ import { deleteExpiredApiSessions } from './db/queries/api-sessions.js';
 import { deleteExpiredLinkTokens } from './db/queries/link-tokens.js';
 import { deleteExpiredArtifacts } from './db/queries/oidc-artifacts.js';
 import { deleteExpiredRateLimitCounters } from './db/queries/rate-limits.js';
+import { deleteExpiredSigningKeys } from './db/queries/signing-keys.js';
 import type { Logger } from './logger.js';
 import type { IssuerRegistry } from './oidc/issuer-registry.js';
 import type { Services } from './services/index.js';
@@ -12,9 +13,16 @@ const MAIL_INTERVAL_MS = 2_000;
 /** Forgot-password and resend requests become links and mails within about this long. */
 const LINK_REQUEST_INTERVAL_MS = 1_000;
 
-const EXPIRED_ROW_DELETERS = [deleteExpiredArtifacts, deleteExpiredApiSessions, deleteExpiredRateLimitCounters, deleteExpiredLinkTokens];
+const EXPIRED_ROW_DELETERS = [
+  deleteExpiredArtifacts,
+  deleteExpiredApiSessions,
+  deleteExpiredRateLimitCounters,
+  deleteExpiredLinkTokens,
+  // Retired keys that left the JWKS: what they signed has expired, nothing needs them.
+  deleteExpiredSigningKeys,
+];
 
-/** Deletes expired artefacts and API sessions in bounded batches until none is left. */
+/** Deletes expired artefacts, API sessions, counters, links and keys in bounded batches until none is left. */
 export async function deleteExpiredRows(db: Database, now = new Date()): Promise<number> {
   let total = 0;
   for (const deleteBatch of EXPIRED_ROW_DELETERS) {

@@ -28,6 +28,8 @@ export interface Issuer {
   readonly provider: Provider;
   readonly issuerPath: string;
   readonly handle: Middleware;
+  /** When its keys next change on their own (a successor published or signing, a key leaving). */
+  readonly keysChangeAt: Date | undefined;
 }
 
 export interface IssuerRegistry {
@@ -50,7 +52,14 @@ export interface IssuerRegistryDeps {
   readonly changes: ChangeFeed;
   /** How many providers stay built at once; the rest are rebuilt on their next request. */
   readonly maxIssuers?: number;
+  /** The clock (milliseconds since the epoch) of the key schedule and the cache; tests move it. */
+  readonly clock?: () => number;
 }
+
+/** The longest a built issuer is kept, so that anything missed is picked up within the hour. */
+const MAX_ISSUER_AGE_MS = 60 * 60 * 1000;
+/** The shortest: an event already due (keys changed while it was built) is a rebuild soon after. */
+const MIN_ISSUER_AGE_MS = 1000;
 
 export const issuerPathOf = (environmentId: string) => `/oidc/${environmentId}`;
 
@@ -62,16 +71,26 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
   const { config, db, logger, services } = deps;
   const cookieKeys = deriveCookieKeys(config.authSecret, config.authSecretPrevious);
   const secureCookies = config.publicUrl.startsWith('https://');
-  // Rebuilt at least hourly, so keys that expired leave the JWKS and scheduled ones come in.
-  const cache = new LRUCache<string, Promise<Issuer | undefined>>({ max: deps.maxIssuers ?? 1000, ttl: 60 * 60 * 1000 });
+  const clock = deps.clock ?? Date.now;
+  // Each entry lives until the earliest of an hour and its next key event (see get).
+  const cache = new LRUCache<string, Promise<Issuer | undefined>>({
+    max: deps.maxIssuers ?? 1000,
+    ttl: MAX_ISSUER_AGE_MS,
+    perf: { now: clock },
+    // Read the clock at every look-up (the default reuses one reading for a millisecond).
+    ttlResolution: 0,
+  });
   deps.changes.subscribe((environmentId) => cache.delete(environmentId));
 
   async function build(environmentId: string): Promise<Issuer | undefined> {
     const environment = await findEnvironmentById(db, environmentId);
     if (!environment) return undefined;
     const scope = { tenantId: environment.tenantId, environmentId: environment.id };
-    await services.signingKeys.ensureKeys(db, scope);
-    const jwks = await services.signingKeys.loadPrivateJwks(db, scope);
+    const settings = resolveSettings(environment.settings);
+    // The key schedule is brought up to date here, lazily, under the environment's lock.
+    const keys = await services.signingKeys.prepareIssuerKeys(db, scope, settings, new Date(clock()));
+    // Keys were written: every node serves the new JWKS (this node rebuilds once more, harmlessly).
+    if (keys.changed) await deps.changes.environmentChanged(environment.id);
     const issuerPath = issuerPathOf(environment.id);
 
     const findClient = async (clientId: string) => {
@@ -91,8 +110,8 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
       `${config.publicUrl}${issuerPath}`,
       buildProviderConfiguration({
         issuerPath,
-        settings: resolveSettings(environment.settings),
-        jwks,
+        settings,
+        jwks: keys.jwks,
         cookieKeys,
         secureCookies,
         production: config.nodeEnv === 'production',
@@ -131,7 +150,14 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
         ctx.body = { error: 'temporarily_unavailable', error_description: 'try again shortly' };
       }
     });
-    return { environment, scope, provider, issuerPath, handle: compose(provider.middleware) as Middleware };
+    return {
+      environment,
+      scope,
+      provider,
+      issuerPath,
+      handle: compose(provider.middleware) as Middleware,
+      keysChangeAt: keys.nextEventAt,
+    };
   }
 
   function get(environmentId: string): Promise<Issuer | undefined> {
@@ -141,6 +167,13 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
         (issuer) => {
           // An unknown id is not kept: it may be created a moment later.
           if (!issuer) cache.delete(environmentId);
+          // Kept until its keys change on their own, unless it was evicted while being built.
+          else if (issuer.keysChangeAt && cache.get(environmentId) === entry) {
+            const untilChange = issuer.keysChangeAt.getTime() - clock();
+            cache.set(environmentId, entry as Promise<Issuer | undefined>, {
+              ttl: Math.min(MAX_ISSUER_AGE_MS, Math.max(MIN_ISSUER_AGE_MS, untilChange)),
+            });
+          }
           return issuer;
         },
         (error: unknown) => {

@@ -6,9 +6,6 @@ import { MANAGE, READ, requireRole, type Actor } from './access.js';
 import { resolveSettings } from './environment-settings.js';
 import type { PublishedKey, SigningKeysService } from './signing-keys.js';
 
-/** How long past a rotation a retired key stays published, beyond what it signed lives. */
-const CLOCK_SKEW_SECONDS = 60;
-
 export interface EnvironmentKeysService {
   /** An environment's published signing keys (any role of its tenant). */
   list(actor: Actor, environment: EnvironmentRow): Promise<PublishedKey[]>;
@@ -31,9 +28,8 @@ export function createEnvironmentKeysService(deps: { db: Database; signingKeys: 
     async rotate(actor, environment) {
       const scope = scopeOf(environment, actor);
       requireRole(actor, MANAGE);
-      // What a signing key signs today: ID tokens (JWT access tokens come with resources).
-      const { tokens } = resolveSettings(environment.settings);
-      await signingKeys.rotateNow(db, scope, Math.max(tokens.idTokenTtl, tokens.accessTokenTtl) + CLOCK_SKEW_SECONDS);
+      // The old keys stay published as long as what they signed lives (signing-keys.ts).
+      await signingKeys.rotateNow(db, scope, resolveSettings(environment.settings));
       // rotateNow runs its own transaction (it generates the keys inside it): recorded once it held.
       await record(db, byTenantAccount(actor, 'keys.rotated', { type: 'environment', id: environment.id }));
       return signingKeys.list(db, scope);

@@ -78,7 +78,7 @@ export async function lockEnvironmentKeys(trx: Queryable, scope: EnvironmentScop
   await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`signing_keys:${scope.environmentId}`]);
 }
 
-/** A key stops signing now and leaves the JWKS at `expiresAt`, once what it signed has expired. */
+/** A key stops signing at `retiredAt` (now or when its successor starts) and leaves the JWKS at `expiresAt`. */
 export async function retireSigningKey(
   db: Queryable,
   scope: EnvironmentScope,
@@ -86,8 +86,39 @@ export async function retireSigningKey(
   retiredAt: Date,
   expiresAt: Date,
 ): Promise<void> {
-  await db('signing_keys')
-    .where({ ...environmentWhere(scope), kid })
-    .whereNull('retired_at')
-    .update({ retired_at: retiredAt, expires_at: expiresAt });
+  await db('signing_keys').where({ ...environmentWhere(scope), kid }).update({ retired_at: retiredAt, expires_at: expiresAt });
+}
+
+/** A key scheduled to retire keeps signing (scheduled rotation was turned off). */
+export async function keepSigningKey(db: Queryable, scope: EnvironmentScope, kid: string): Promise<void> {
+  await db('signing_keys').where({ ...environmentWhere(scope), kid }).update({ retired_at: null, expires_at: null });
+}
+
+/** Removes a key that never signed (a withdrawn successor): nothing can need it. */
+export async function deleteUnusedSigningKey(db: Queryable, scope: EnvironmentScope, kid: string, now: Date): Promise<void> {
+  await db('signing_keys').where({ ...environmentWhere(scope), kid }).andWhere('signs_from', '>', now).delete();
+}
+
+/**
+ * The longest lifetime of the JWT access tokens of the environment's API resources that set
+ * their own (null: none does); opaque tokens are not signed.
+ */
+export async function longestResourceTokenTtl(db: Queryable, scope: EnvironmentScope): Promise<number | null> {
+  const row = await db('api_resources')
+    .where(environmentWhere(scope))
+    .andWhere({ access_token_format: 'jwt' })
+    .max<{ longest: number | string | null }>({ longest: 'access_token_ttl' })
+    .first();
+  return row?.longest === null || row?.longest === undefined ? null : Number(row.longest);
+}
+
+/** Expired keys are deleted this long after they left the JWKS (kept a while to be looked at). */
+const EXPIRED_KEY_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** Deletes keys a day after they left the JWKS (what they signed had expired), of every environment, in batches. */
+export async function deleteExpiredSigningKeys(db: Queryable, now: Date, batchSize = 1000): Promise<number> {
+  const before = new Date(now.getTime() - EXPIRED_KEY_KEPT_MS);
+  return db('signing_keys')
+    .whereIn('ctid', db('signing_keys').select('ctid').where('expires_at', '<=', before).limit(batchSize))
+    .delete();
 }

@@ -30,6 +30,8 @@ export function createKeysRouter(deps: HttpDeps): Router<AppState> {
     const actor = actorOf(ctx);
     const { environmentId } = uuidParams(ctx.params, 'environmentId');
     const environment = await services.environments.findVisible(actor, environmentId);
+    // Building (or finding built) the issuer brings its key schedule up to date first.
+    await issuers.get(environment.id);
     const keys = await services.environmentKeys.list(actor, environment);
     ctx.body = { items: keys.map(toKeyResponse), nextCursor: null };
   });

@@ -116,6 +116,10 @@ export const environmentOperations: Operation[] = [
     operationId: 'listSigningKeys',
     tag: 'signing keys',
     summary: 'The issuer\u2019s published signing keys (public parts only)',
+    description:
+      'For each algorithm: `active` signs now; `next` is published ahead and signs from its `signsFrom` ' +
+      '(scheduled rotation, a day ahead); `retired` only verifies what it signed, until its `expiresAt`. ' +
+      'An active key whose successor is published ahead already shows its future `retiredAt`.',
     security: TENANT_ADMIN,
     response: keysAnswer,
     problems: READ_PROBLEMS,
@@ -126,6 +130,10 @@ export const environmentOperations: Operation[] = [
     operationId: 'rotateSigningKeys',
     tag: 'signing keys',
     summary: 'New RS256 and ES256 keys sign at once; the old ones stay published until their tokens expire',
+    description:
+      'The old keys stay published for the longest lifetime of what they signed (ID tokens, access tokens, ' +
+      'each API resource\u2019s JWT access tokens, logout tokens) plus a minute; a key published ahead by the ' +
+      'schedule never signed and is withdrawn.',
     security: TENANT_ADMIN,
     response: keysAnswer,
     problems: WRITE_PROBLEMS,
