@@ -139,6 +139,8 @@ describe('openid-client 6: client_credentials', () => {
       grantTypes: ['client_credentials'],
       redirectUris: [],
       allowedResources: [RESOURCE],
+      // the resource's scopes this client may have (the resource also offers orders:write)
+      scopes: ['orders:read'],
     });
     config = await discoverClient(server, tenant.environmentId, machine);
   });
@@ -154,7 +156,8 @@ describe('openid-client 6: client_credentials', () => {
   });
 
   it('for an API resource: an RFC 9068 JWT (typ at+jwt) whose audience is the resource, signed by the JWKS', async () => {
-    const answer = await oidc.clientCredentialsGrant(config, { resource: RESOURCE, scope: 'orders:read' });
+    // asked for both of the resource's scopes, it gets the one the client lists
+    const answer = await oidc.clientCredentialsGrant(config, { resource: RESOURCE, scope: 'orders:read orders:write' });
     expect(answer.scope).toBe('orders:read');
     expect(decodeProtectedHeader(answer.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'RS256' });
     const { payload } = await jwtVerify(answer.access_token, jwks, { issuer, audience: RESOURCE, typ: 'at+jwt' });
@@ -251,6 +254,7 @@ describe('openid-client 6: private_key_jwt client authentication', () => {
         grantTypes: ['client_credentials'],
         redirectUris: [],
         allowedResources: [RESOURCE],
+        scopes: ['orders:read', 'orders:write'],
       });
       const config = await discoverWithKey(client.clientId, own.privateKey, own.jwk.kid as string);
       const answer = await oidc.clientCredentialsGrant(config, { resource: RESOURCE, scope: 'orders:write' });
