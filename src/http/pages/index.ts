@@ -13,6 +13,7 @@ import { resolveSettings } from '../../services/environment-settings.js';
 import { createForgotPasswordPage } from './forgot-password.js';
 import { createInteractionPages } from './interaction.js';
 import { createResetPasswordPage } from './reset-password.js';
+import { GET_OR_POST_ENDPOINTS, redirectPostAsGet } from './authorization-post.js';
 import { createInteractionResume, type LinkOutcome } from './resume.js';
 import { createSignupPage } from './signup.js';
 import { createVerifyEmailPage } from './verify-email.js';
@@ -178,6 +179,8 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       }
       throw new PageError(400, 'error.generic.title', 'error.unusable_characters.message');
     }
+    // Authorization and end-session by POST: the same request by GET (authorization-post.ts).
+    if (ctx.method === 'POST' && GET_OR_POST_ENDPOINTS.test(rest)) return redirectPostAsGet(ctx, issuer.issuerPath, rest);
     // The device page (RFC 8628) is the provider's, with sump's attempt limits around it.
     const provide = () => runProvider(ctx, issuer, rest, next);
     if (rest === '/device') await device.handle(ctx, issuer, provide);
