@@ -121,8 +121,14 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
     jwks: { keys: input.jwks as NonNullable<Configuration['jwks']>['keys'] },
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     scopes: OIDC_SCOPES,
-    // The languages of the hosted pages, chosen by ui_locales (src/i18n).
-    discovery: { ui_locales_supported: [...LANGUAGES] },
+    discovery: {
+      // The languages of the hosted pages, chosen by ui_locales (src/i18n).
+      ui_locales_supported: [...LANGUAGES],
+      // Request objects are refused (features.requestObjects): said outright, since Discovery
+      // reads a missing request_uri_parameter_supported as true.
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+    },
     responseTypes: ['code'],
     subjectTypes: ['public'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -213,6 +219,10 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },
+      // `request` answers request_not_supported and `request_uri` request_uri_not_supported
+      // (OIDC Core §6): unsigned objects add nothing to the query, and a request_uri would have
+      // sump fetch what a client names. docs/conformance.md.
+      requestObjects: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
     },
     renderError: input.pages.renderError,
