@@ -41,6 +41,12 @@ export interface ProviderConfigInput {
   readonly pages: ProviderPages;
 }
 
+/**
+ * The `acr` of every sign-in: one factor (the password, or a link mailed to the address). The ID
+ * token carries it, discovery lists it (acr_values_supported).
+ */
+export const SINGLE_FACTOR_ACR = 'urn:sump:loa:1fa';
+
 /** sump's own client properties, carried in the provider's client metadata. */
 const EXTRA_CLIENT_METADATA = [
   'first_party',
@@ -129,6 +135,8 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
     },
+    // What every sign-in of sump's meets (a password, or a link mailed to the address).
+    acrValues: [SINGLE_FACTOR_ACR],
     responseTypes: ['code'],
     subjectTypes: ['public'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],

@@ -4,6 +4,7 @@ import { isAppError } from '../../errors/app-error.js';
 import { isMessageKey, type MessageKey, type Text } from '../../i18n/index.js';
 import { isStorableText } from '../../db/unstorable.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
+import { SINGLE_FACTOR_ACR } from '../../oidc/provider-config.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError } from '../../services/rate-limits.js';
 import type { Csrf } from '../middleware/csrf.js';
@@ -134,7 +135,7 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
           address: requestMeta(ctx).ipAddress,
         });
         services.metrics.logins.inc({ kind: 'hosted', outcome: 'success' });
-        await finish(ctx, issuer, { login: { accountId: account.id, amr: ['pwd'], remember: true } });
+        await finish(ctx, issuer, { login: { accountId: account.id, acr: SINGLE_FACTOR_ACR, amr: ['pwd'], remember: true } });
       } catch (error) {
         if (!isAppError(error) || ![401, 403, 429].includes(error.status)) throw error;
         services.metrics.logins.inc({ kind: 'hosted', outcome: 'failure' });

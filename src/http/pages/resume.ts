@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Issuer } from '../../oidc/issuer-registry.js';
+import { SINGLE_FACTOR_ACR } from '../../oidc/provider-config.js';
 import { constantTimeEqual, deriveMacKey } from '../../services/crypto.js';
 import type { Services } from '../../services/index.js';
 import { useLinkLanguage, type Views } from './views.js';
@@ -91,7 +92,7 @@ export function createInteractionResume(deps: { secret: string; views: Views; se
       const returnTo = await issuer.provider.interactionResult(
         ctx.req,
         ctx.res,
-        { login: { accountId: outcome.accountId, remember: true } },
+        { login: { accountId: outcome.accountId, acr: SINGLE_FACTOR_ACR, remember: true } },
         { mergeWithLastSubmission: true },
       );
       ctx.status = 303;
