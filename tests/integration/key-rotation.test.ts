@@ -164,12 +164,13 @@ describe('signing-key rotation', () => {
       for (const alg of ['RS256', 'ES256']) {
         const active = keyOf(keys, alg, 'active');
         const successor = keyOf(keys, alg, 'next');
-        // At old.signsFrom + 30 days (the few milliseconds the schedule ran late aside: it
-        // never publishes less than a day ahead), a day from now.
+        // At old.signsFrom + 30 days, a day from now; the moments this test took since the
+        // environment was made aside: the schedule ran that late, and it never publishes less
+        // than a day ahead (tests/unit/key-schedule.test.ts shows the exact date).
         const late = new Date(successor.signsFrom).getTime() - new Date(active.signsFrom).getTime() - 30 * DAY;
         expect(late).toBeGreaterThanOrEqual(0);
-        expect(late).toBeLessThan(5 * SECOND);
-        expect(new Date(successor.signsFrom).getTime()).toBeGreaterThan(Date.now() + DAY - 5 * SECOND);
+        expect(late).toBeLessThan(MINUTE);
+        expect(new Date(successor.signsFrom).getTime()).toBeGreaterThan(Date.now() + DAY - MINUTE);
         expect(active.retiredAt).toBe(successor.signsFrom);
         expect(new Date(active.expiresAt as string).getTime()).toBe(new Date(successor.signsFrom).getTime() + retentionMs);
       }
