@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_REDIRECT_URI, signupUser, type TestTenant, unique } from '../helpers/fixtures.js';
+import { SINGLE_FACTOR_ACR } from '../../src/oidc/provider-config.js';
 import { findElement, pageText } from '../helpers/http-browser.js';
 import { newBrowser } from '../helpers/oidc.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -166,6 +167,23 @@ describe('Basic OP: authorization request parameters', () => {
     const flow = await finishFlow(await signIn(newBrowser(), rp, user, authorization.params), authorization);
     // The suite passes with a warning when no acr comes back; sump names the one it met.
     expect(acrValues.split(' ')).toContain(flow.idToken.acr);
+  });
+
+  it('acr beyond the suite (OIDC Core §5.5.1.1): an essential acr sump cannot meet is unmet_authentication_requirements, not a login page again and again', async () => {
+    const unmeetable = await authorizationParams(rp, {
+      claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:example:mfa'] } } }),
+    });
+    const callback = callbackOf(await newBrowser().follow(authorizationUrl(rp, unmeetable.params)));
+    expect(callback.searchParams.get('error')).toBe('unmet_authentication_requirements');
+    expect(callback.searchParams.get('code')).toBeNull();
+    expect(callback.searchParams.get('state')).toBe(unmeetable.params.state);
+
+    // The one sump meets, asked as essential (by `value` or in `values`), signs in as usual.
+    for (const acr of [{ value: SINGLE_FACTOR_ACR }, { values: ['urn:example:mfa', SINGLE_FACTOR_ACR] }]) {
+      const meetable = await authorizationParams(rp, { claims: JSON.stringify({ id_token: { acr: { essential: true, ...acr } } }) });
+      const flow = await finishFlow(await signIn(newBrowser(), rp, user, meetable.params), meetable);
+      expect(flow.idToken.acr).toBe(SINGLE_FACTOR_ACR);
+    }
   });
 
   it('oidcc-claims-essential (OIDCCClaimsEssential): an essential userinfo name claim is in userinfo and not in the ID token', async () => {
