@@ -315,11 +315,26 @@ describe('the device authorization grant', () => {
     expect(findElement(confirm, 'input[type=hidden][name=user_code]')?.getAttribute('value')).toBe(device.user_code);
   });
 
-  it('shows the code page in the browser’s language', async () => {
+  it('speaks the browser’s language, or the device request’s ui_locales once the code is known', async () => {
     const device = await startDevice(tv);
-    const page = await newBrowser().follow(device.verification_uri, { headers: { 'accept-language': 'pt-BR,pt;q=0.9' } });
+    const portuguese = { 'accept-language': 'pt-BR,pt;q=0.9' };
+    const browser = newBrowser();
+    const page = await browser.follow(device.verification_uri, { headers: portuguese });
     expect(page.body).toContain('<html lang="pt">');
     expect(pageText(page)).toContain('Introduza o código que o seu dispositivo mostra');
+    const { action, fields } = readForm(page);
+    const confirm = await browser.follow(action, { method: 'POST', form: { ...fields, user_code: device.user_code }, headers: portuguese });
+    expect(pageText(confirm)).toContain('Confirmar o dispositivo');
+
+    // The device asked for Portuguese: the confirm page follows it whatever the browser says.
+    const config = await discoverClient(ctx.server, ctx.tenant.environmentId, tv);
+    const asked = await oidc.initiateDeviceAuthorization(config, { scope: 'openid', ui_locales: 'pt' });
+    const englishBrowser = newBrowser();
+    const english = await englishBrowser.follow(asked.verification_uri, { headers: { 'accept-language': 'en' } });
+    expect(english.body).toContain('<html lang="en">');
+    const followed = await englishBrowser.submit(english, { user_code: asked.user_code });
+    expect(followed.body).toContain('<html lang="pt">');
+    expect(pageText(followed)).toContain('Confirmar o dispositivo');
   });
 });
 

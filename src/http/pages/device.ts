@@ -40,13 +40,18 @@ function parseProviderForm(form: string): { action: string; xsrf: string } {
   return { action: action.replace(/&amp;/g, '&'), xsrf };
 }
 
-/**
- * The language of the code page: the device's request named none that reaches this page, so the
- * browser's own (Accept-Language) decides; the later steps use the device request's ui_locales.
- */
+/** The browser's own language (Accept-Language), one of the catalogue's, else English. */
 function browserLanguage(ctx: Context): Language {
   const preferred = ctx.acceptsLanguages([...LANGUAGES]);
   return useLanguage(ctx, typeof preferred === 'string' && (LANGUAGES as readonly string[]).includes(preferred) ? (preferred as Language) : 'en');
+}
+
+/**
+ * The language of a device page: the `ui_locales` of the device's request where it named one
+ * (known once the code is), else the browser's, so the steps of one sign-in speak alike.
+ */
+function deviceLanguage(ctx: Context, uiLocales: unknown): Language {
+  return typeof uiLocales === 'string' && uiLocales.trim() !== '' ? useUiLocales(ctx, uiLocales) : browserLanguage(ctx);
 }
 
 /** The message for what went wrong with the code entered (oidc-provider's error names). */
@@ -80,8 +85,7 @@ export function createDeviceProviderPages(
   return {
     async userCodeInputSource(ctx, form, out, error) {
       const koa = ctx as unknown as Context;
-      if (ctx.oidc?.route === 'device_resume') useUiLocales(koa, ctx.oidc.params?.ui_locales);
-      else browserLanguage(koa);
+      deviceLanguage(koa, ctx.oidc?.route === 'device_resume' ? ctx.oidc.params?.ui_locales : undefined);
       if (error && isDatabaseUnavailable(error)) {
         ctx.set('Retry-After', '5');
         views.respond(koa, 'pages/error.njk', { title: 'error.unavailable.title', message: 'error.unavailable.message' }, 503);
@@ -121,7 +125,7 @@ export function createDeviceProviderPages(
     async userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
       const { action, xsrf } = parseProviderForm(form);
       const code = ctx.oidc.entities.DeviceCode as { params?: { ui_locales?: unknown } } | undefined;
-      useUiLocales(ctx as unknown as Context, code?.params?.ui_locales);
+      deviceLanguage(ctx as unknown as Context, code?.params?.ui_locales);
       views.respond(ctx as unknown as Context, 'pages/device-confirm.njk', {
         title: 'device.confirm.title',
         clientName: client.clientName ?? client.clientId,
@@ -132,7 +136,7 @@ export function createDeviceProviderPages(
     },
 
     async deviceSuccessSource(ctx) {
-      useUiLocales(ctx as unknown as Context, ctx.oidc.params?.ui_locales);
+      deviceLanguage(ctx as unknown as Context, ctx.oidc.params?.ui_locales);
       const client = ctx.oidc.client;
       views.respond(ctx as unknown as Context, 'pages/message.njk', {
         title: 'device.done.title',
