@@ -19,6 +19,17 @@ const scopeText = (scope: string): Text => {
   return isMessageKey(key) ? key : { text: scope };
 };
 
+/**
+ * The essential acr a request asks for in its `claims` parameter (the provider's login prompt
+ * names it), when no sign-in of sump's meets it: sump has one, SINGLE_FACTOR_ACR.
+ */
+function asksForUnmetAcr(interaction: Interaction): boolean {
+  const requested = (interaction.prompt.details as { acr?: { value?: unknown; values?: unknown } }).acr;
+  if (!requested) return false;
+  const accepted: unknown[] = Array.isArray(requested.values) ? requested.values : [requested.value];
+  return !accepted.includes(SINGLE_FACTOR_ACR);
+}
+
 /** The hosted login and consent steps of an authorization request. */
 export function createInteractionPages(deps: { views: Views; csrf: Csrf; services: Services }) {
   const { views, csrf, services } = deps;
@@ -93,6 +104,14 @@ export function createInteractionPages(deps: { views: Views; csrf: Csrf; service
       const client = await clientOf(issuer, interaction);
       const clientName = nameOf(client);
       if (interaction.prompt.name === 'login') {
+        // Signing in again would not meet it, and the provider would ask again (OIDC Core §5.5.1.1).
+        if (asksForUnmetAcr(interaction)) {
+          await finish(ctx, issuer, {
+            error: 'unmet_authentication_requirements',
+            error_description: 'the requested authentication context (acr) cannot be met',
+          });
+          return;
+        }
         const hint = interaction.params.login_hint;
         renderLogin(ctx, issuer, interaction, { clientName, identifier: typeof hint === 'string' ? hint : '' });
         return;
