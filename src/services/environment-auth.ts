@@ -94,12 +94,14 @@ export function createEnvironmentAuthService(deps: {
     const limits = settings.rateLimits;
     const place = input.scope.environmentId;
     const window = limits.windowSeconds;
-    await rateLimiter.hit([
+    const limitKeys = [
       [`environment-login:${place}:${identifier.kind}:${identifier.value}`, { limit: limits.loginsPerIdentifier, windowSeconds: window }],
       ...(input.address
         ? [[`environment-login-address:${place}:${input.address}`, { limit: limits.loginsPerAddress, windowSeconds: window }] as const]
         : []),
-    ]);
+    ] as const;
+    const attemptedAt = new Date();
+    await rateLimiter.hit(limitKeys, attemptedAt);
     const account =
       environment && canMatch(identifier)
         ? await findEnvironmentAccountByIdentifier(db, input.scope, identifier)
@@ -114,6 +116,8 @@ export function createEnvironmentAuthService(deps: {
     if (settings.emailVerification.required && !account.emailVerified) {
       throw errors.emailUnverified();
     }
+    // Only failures count against the limits: a sign-in that worked gives its hits back.
+    await rateLimiter.refund(limitKeys, attemptedAt);
     return account;
   }
 

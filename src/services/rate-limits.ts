@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { countHit, readHitCount } from '../db/queries/rate-limits.js';
+import { countHit, readHitCount, uncountHit } from '../db/queries/rate-limits.js';
 import { AppError } from '../errors/app-error.js';
 import { sha256Hex } from './crypto.js';
 
@@ -32,6 +32,12 @@ export interface RateLimiter {
    * For limits that count only failures (a wrong code), checked before each attempt.
    */
   check(keys: ReadonlyArray<readonly [key: string, rule: RateLimitRule]>, now?: Date): Promise<void>;
+  /**
+   * Takes back the hits `hit` counted at `now` (pass the same instant): a sign-in that succeeded
+   * is not an attempt against the limit. Counting first and taking back after keeps parallel
+   * guesses bounded while they are checked.
+   */
+  refund(keys: ReadonlyArray<readonly [key: string, rule: RateLimitRule]>, now: Date): Promise<void>;
 }
 
 /** The fixed window of `rule` that `now` falls in. */
@@ -54,6 +60,9 @@ export function createRateLimiter(deps: { db: Database }): RateLimiter {
         if (count > rule.limit) retryAfter = Math.max(retryAfter, Math.ceil((windowEnd.getTime() - now.getTime()) / 1000));
       }
       if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    },
+    async refund(keys, now) {
+      for (const [key, rule] of keys) await uncountHit(deps.db, sha256Hex(key), windowOf(rule, now).start);
     },
     async check(keys, now = new Date()) {
       let retryAfter = 0;

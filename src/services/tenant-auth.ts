@@ -101,10 +101,12 @@ export function createTenantAuthService(deps: {
     async login({ tenant, lookup, password, meta }) {
       const tenantId = tenant.id;
       const identifier = toIdentifierLookup(lookup);
-      await rateLimiter.hit([
+      const limitKeys = [
         [`tenant-login:${tenantId}:${identifier.kind}:${identifier.value}`, TENANT_LOGIN_LIMITS.perIdentifier],
         ...(meta.ipAddress ? [[`tenant-login-address:${tenantId}:${meta.ipAddress}`, TENANT_LOGIN_LIMITS.perAddress] as const] : []),
-      ]);
+      ] as const;
+      const attemptedAt = new Date();
+      await rateLimiter.hit(limitKeys, attemptedAt);
       const account = canMatch(identifier) ? await findTenantAccountByIdentifier(db, { tenantId }, identifier) : undefined;
       // Always one verification, whether or not the account exists or has a password.
       const valid = await hasher.verify(account?.passwordHash, password);
@@ -112,6 +114,8 @@ export function createTenantAuthService(deps: {
         metrics.logins.inc({ kind: 'tenant', outcome: 'failure' });
         throw errors.invalidCredentials();
       }
+      // Only failures count against the limits: a login that worked gives its hits back.
+      await rateLimiter.refund(limitKeys, attemptedAt);
       const issued = await apiSessions.issue(db, {
         tenantId,
         accountType: 'tenant_account',

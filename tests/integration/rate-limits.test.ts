@@ -34,6 +34,27 @@ describe('rate limits on sign-in', () => {
     expect((await envLogin(other.email, other.password)).status).toBe(200);
   });
 
+  it('does not count sign-ins that succeed: one person signing in all day is never held back', async () => {
+    const user = await signupUser(server, tenant.environmentId);
+    for (let attempt = 1; attempt <= 15; attempt += 1) {
+      expect((await envLogin(user.email, user.password)).status).toBe(200);
+    }
+    // …and the failures are still counted: ten wrong ones, then the right one is refused too.
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      expect((await envLogin(user.email, 'wrong password!')).status).toBe(401);
+    }
+    expect((await envLogin(user.email, user.password)).status).toBe(429);
+  });
+
+  it('does not count a tenant account’s successful logins either', async () => {
+    const owner = await createTenant(server);
+    const login = (password: string) =>
+      request(server.url).post(`/api/v1/auth/tenants/${owner.tenantId}/login`).send({ email: owner.email, password });
+    for (let attempt = 1; attempt <= 15; attempt += 1) expect((await login(owner.password)).status).toBe(200);
+    for (let attempt = 1; attempt <= 10; attempt += 1) expect((await login('wrong password!')).status).toBe(401);
+    expect((await login(owner.password)).status).toBe(429);
+  });
+
   it('limits a tenant account’s logins the same way', async () => {
     const login = (password: string) =>
       request(server.url).post(`/api/v1/auth/tenants/${tenant.tenantId}/login`).send({ email: tenant.email, password });
@@ -55,6 +76,21 @@ describe('rate limits on sign-in', () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('does not count successful sign-ins against the address either (many people behind one NAT)', async () => {
+    const limited = await createTenant(server);
+    await server
+      .db('environments')
+      .where({ id: limited.environmentId })
+      .update({ settings: JSON.stringify({ rateLimits: { loginsPerAddress: 3 } }) });
+    for (let person = 1; person <= 5; person += 1) {
+      const user = await signupUser(server, limited.environmentId);
+      const response = await request(server.url)
+        .post(`/api/v1/auth/environments/${limited.environmentId}/login`)
+        .send({ email: user.email, password: user.password });
+      expect(response.status).toBe(200);
+    }
   });
 
   it('limits JSON signups per address and per environment, before anything is looked up or written', async () => {

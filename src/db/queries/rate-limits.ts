@@ -15,6 +15,14 @@ export async function countHit(db: Queryable, keyHash: string, windowStart: Date
   return Number(rows[0]?.count ?? 0);
 }
 
+/** Takes back one hit counted in the key's window that starts at `windowStart`. */
+export async function uncountHit(db: Queryable, keyHash: string, windowStart: Date): Promise<void> {
+  await db('rate_limit_counters')
+    .where({ key_hash: keyHash, window_start: windowStart })
+    .andWhere('count', '>', 0)
+    .decrement('count', 1);
+}
+
 /** The hits counted so far in the key's window that starts at `windowStart` (0 if none). */
 export async function readHitCount(db: Queryable, keyHash: string, windowStart: Date): Promise<number> {
   const row = await db('rate_limit_counters').where({ key_hash: keyHash, window_start: windowStart }).first('count');
