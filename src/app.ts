@@ -13,6 +13,7 @@ import { createOidcRouter } from './http/pages/index.js';
 import { createProviderPages } from './http/pages/provider-pages.js';
 import { createTenantPages } from './http/pages/tenant-pages.js';
 import { createViews } from './http/pages/views.js';
+import { koaInsertedMetadata } from './http/well-known.js';
 import { koaPublicOrigin } from './http/middleware/public-origin.js';
 import type { Logger } from './logger.js';
 import { deriveCookieKeys } from './services/crypto.js';
@@ -62,6 +63,8 @@ export function createApp(deps: AppDeps): SumpApp {
   koa.use(ops.routes());
   // The pages tenant accounts reach from a mail (/tenants/:tenantId/reset-password).
   koa.use(createTenantPages({ ...http, views }));
+  // RFC 8414's path-inserted metadata location: the issuer's discovery document.
+  koa.use(koaInsertedMetadata());
   koa.use(createOidcRouter({ ...http, views }));
   // Anything no router answered: a problem+json 404.
   koa.use(koaProblemJson(deps.logger));
