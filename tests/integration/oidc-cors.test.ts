@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient, createTenant, type TestClient, type TestTenant } from '../helpers/fixtures.js';
-import { issuerOf } from '../helpers/oidc.js';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import * as oidc from 'openid-client';
+import { createClient, createTenant, signupUser, type TestClient, type TestTenant, type TestUser } from '../helpers/fixtures.js';
+import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** CORS as DESIGN.md says: discovery and JWKS for all, the client endpoints for its origins only. */
@@ -29,9 +31,14 @@ describe('CORS on the issuer', () => {
       body: 'grant_type=client_credentials',
     });
 
-  it('answers discovery and JWKS to every origin', async () => {
-    for (const path of ['/.well-known/openid-configuration', '/jwks']) {
-      const answer = await fetch(`${issuerOf(server, tenant.environmentId)}${path}`, { headers: { origin: 'https://anyone.example' } });
+  it('answers discovery (at both locations) and JWKS to every origin', async () => {
+    for (const url of [
+      `${issuerOf(server, tenant.environmentId)}/.well-known/openid-configuration`,
+      `${issuerOf(server, tenant.environmentId)}/jwks`,
+      // RFC 8414's location of the same document
+      `${server.url}/.well-known/oauth-authorization-server/oidc/${tenant.environmentId}`,
+    ]) {
+      const answer = await fetch(url, { headers: { origin: 'https://anyone.example' } });
       expect(answer.status).toBe(200);
       expect(answer.headers.get('access-control-allow-origin')).toBe('https://anyone.example');
     }
@@ -54,5 +61,112 @@ describe('CORS on the issuer', () => {
     });
     expect(badToken.status).toBe(401);
     expect(badToken.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  describe('userinfo, introspection and revocation of a signed-in user’s tokens', () => {
+    const APP = 'http://localhost:7777';
+    let user: TestUser;
+    let web: TestClient;
+    let tokens: oidc.TokenEndpointResponse;
+
+    beforeAll(async () => {
+      user = await signupUser(server, tenant.environmentId);
+      // Its redirect URI's origin (http://localhost:7777) is allowed without being listed.
+      web = await createClient(server, tenant, { firstParty: true });
+      const config = await discoverClient(server, tenant.environmentId, web);
+      const start = await authorizationRequest(config, { scope: 'openid email offline_access', prompt: 'consent' });
+      const browser = newBrowser();
+      let page = await browser.follow(start.url.href);
+      page = await browser.submit(page, { identifier: user.email, password: user.password });
+      page = await browser.submit(page, {}, { button: { name: 'decision', value: 'allow' } });
+      tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), {
+        pkceCodeVerifier: start.verifier,
+        expectedState: start.state,
+        expectedNonce: start.nonce,
+      });
+    });
+
+    const basic = (client: TestClient, secret = client.clientSecret as string) =>
+      `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`;
+    const form = (path: string, origin: string, authorization: string, body: Record<string, string>) =>
+      fetch(`${issuerOf(server, tenant.environmentId)}${path}`, {
+        method: 'POST',
+        headers: { origin, authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      });
+
+    it('lets the origin of the client’s redirect URIs read userinfo, introspection and its token errors; refuses any other origin’s request outright (400, no CORS header)', async () => {
+      const me = (origin: string) =>
+        fetch(`${issuerOf(server, tenant.environmentId)}/me`, { headers: { origin, authorization: `Bearer ${tokens.access_token}` } });
+      const calls = [
+        ['userinfo', me, 200],
+        ['introspection', (origin: string) => form('/token/introspection', origin, basic(web), { token: tokens.access_token }), 200],
+        // An error of an authenticated client is readable by its own origin only.
+        ['token error', (origin: string) => form('/token', origin, basic(web), { grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token' }), 400],
+      ] as const;
+      for (const [what, call, status] of calls) {
+        const own = await call(APP);
+        expect([what, own.status, own.headers.get('access-control-allow-origin')]).toEqual([what, status, APP]);
+        const foreign = await call('https://evil.example');
+        expect([what, foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([what, 400, null]);
+        expect(await foreign.json()).toEqual(expect.objectContaining({ error: 'invalid_request', error_description: expect.stringContaining('not allowed') }));
+      }
+    });
+
+    it('gives another client’s origin nothing, and a wrong secret or an unknown client no CORS header even from the client’s own origin', async () => {
+      // `client` (https://app.example) is a client of the same environment: its origin is not web's.
+      const other = await form('/token/introspection', 'https://app.example', basic(client), { token: tokens.access_token });
+      expect(other.status).toBe(200);
+      expect(await other.json()).toEqual({ active: false });
+      expect(other.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      for (const path of ['/token/introspection', '/token/revocation', '/token']) {
+        for (const authorization of [basic(web, 'wrong-secret'), basic({ clientId: 'unknown-client-id-000' }, 'nope')]) {
+          const answer = await form(path, APP, authorization, { token: tokens.access_token, grant_type: 'client_credentials' });
+          expect([path, answer.status, answer.headers.get('access-control-allow-origin')]).toEqual([path, 401, null]);
+        }
+      }
+    });
+
+    it('gives a client_assertion signed by a key the client never registered (invalid_client) no CORS header, from the client’s own origin too', async () => {
+      const registered = await generateKeyPair('ES256');
+      const keyClient = await createClient(server, tenant, {
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(registered.publicKey)), kid: 'registered', alg: 'ES256', use: 'sig' }] },
+      });
+      const forger = await generateKeyPair('ES256');
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'registered' })
+        .setIssuer(keyClient.clientId)
+        .setSubject(keyClient.clientId)
+        .setAudience(issuerOf(server, tenant.environmentId))
+        .setJti(`jti-${Date.now()}`)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .sign(forger.privateKey);
+      const answer = await fetch(`${issuerOf(server, tenant.environmentId)}/token`, {
+        method: 'POST',
+        headers: { origin: APP, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: 'whatever',
+          client_id: keyClient.clientId,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }).toString(),
+      });
+      expect([answer.status, ((await answer.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('lets the client’s origin revoke its own token; another origin’s revocation is refused and revokes nothing', async () => {
+      const foreign = await form('/token/revocation', 'https://evil.example', basic(web), { token: tokens.access_token });
+      expect([foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([400, null]);
+      const still = await fetch(`${issuerOf(server, tenant.environmentId)}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(still.status).toBe(200);
+      const own = await form('/token/revocation', APP, basic(web), { token: tokens.access_token });
+      expect([own.status, own.headers.get('access-control-allow-origin')]).toEqual([200, APP]);
+      const gone = await fetch(`${issuerOf(server, tenant.environmentId)}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(gone.status).toBe(401);
+    });
   });
 });
