@@ -55,11 +55,12 @@ async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Nex
     ctx.path = original;
   }
   // oidc-provider allows the request's Origin until a client is resolved and checked; an answer
-  // for which no client was resolved (unknown client_id, bad token) must not be readable
-  // cross-origin.
+  // for which no client authenticated (unknown client_id, bad token, a known client_id with a
+  // wrong secret or assertion: invalid_client) must not be readable cross-origin.
   if (CLIENT_CORS_ENDPOINTS.test(rest) && ctx.method !== 'OPTIONS') {
     const resolved = (ctx as Context & { oidc?: { entities?: { Client?: unknown } } }).oidc?.entities?.Client;
-    if (!resolved) {
+    const refused = (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
+    if (!resolved || refused) {
       ctx.remove('Access-Control-Allow-Origin');
       ctx.remove('Access-Control-Expose-Headers');
     }
