@@ -53,6 +53,8 @@ describe('CORS on the issuer', () => {
   it('refuses other origins, and error answers of unknown clients carry no CORS header', async () => {
     const foreign = await token('https://evil.example', client.clientId, client.clientSecret as string);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    // refused outright, not only unreadable: no token was issued
+    expect([foreign.status, ((await foreign.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
     const unknown = await token('https://evil.example', 'unknown-client-id-000', 'nope');
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get('access-control-allow-origin')).toBeNull();
