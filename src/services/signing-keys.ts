@@ -38,20 +38,12 @@ export interface IssuerKeys {
 export interface SigningKeysService {
   /** Makes the environment's first keys; called inside the transaction that creates it. */
   createInitialKeys(trx: Queryable, scope: EnvironmentScope): Promise<void>;
-  /** Makes any key that is missing, once even when nodes race (advisory lock). */
-  ensureKeys(db: Database, scope: EnvironmentScope): Promise<void>;
   /**
    * What an issuer is built with: the schedule brought up to date first (a successor published
    * a day before it signs, retired keys kept until what they signed has expired), under the
    * environment's advisory lock when anything is due, so racing nodes write it once.
    */
   prepareIssuerKeys(db: Database, scope: EnvironmentScope, settings: KeySettings, now?: Date): Promise<IssuerKeys>;
-  /**
-   * The private JWKS for oidc-provider: for each algorithm the key that signs now comes first
-   * (oidc-provider signs with the first that fits), then keys published ahead or kept for
-   * verification.
-   */
-  loadPrivateJwks(db: Queryable, scope: EnvironmentScope, now?: Date): Promise<JWK[]>;
   /** The published keys, newest first, with what each does now. */
   list(db: Queryable, scope: EnvironmentScope, now?: Date): Promise<PublishedKey[]>;
   /**
@@ -98,6 +90,9 @@ async function generateSigningKey(alg: SigningAlg, box: SecretBox) {
   };
 }
 
+/** A key that signs at once: a few seconds back, so a node whose clock lags still sees it signing. */
+const signsAtOnce = (now: Date) => new Date(now.getTime() - 5000);
+
 /** For oidc-provider, which signs with the first key of an algorithm: the signing ones first. */
 function providerOrder(keys: readonly SigningKeyRow[], now: Date): SigningKeyRow[] {
   const signing = SIGNING_ALGS.map((alg) => signingKeyOf(keys, alg, now)).filter((key): key is SigningKeyRow => key !== undefined);
@@ -119,7 +114,9 @@ export function createSigningKeysService(options: { box: SecretBox }): SigningKe
     for (const step of steps) {
       switch (step.kind) {
         case 'create':
-          await insertSigningKey(trx, scope, await generateSigningKey(step.alg, box));
+          // Signing from `now` (the instant the plan was made for), not from the database's
+          // clock at insert: a racing run planned for the same instant must see it signing.
+          await insertSigningKey(trx, scope, { ...(await generateSigningKey(step.alg, box)), signsFrom: signsAtOnce(now) });
           break;
         case 'successor':
           await insertSigningKey(trx, scope, { ...(await generateSigningKey(step.alg, box)), signsFrom: step.signsFrom });
@@ -142,15 +139,6 @@ export function createSigningKeysService(options: { box: SecretBox }): SigningKe
     async createInitialKeys(trx, scope) {
       await lockEnvironmentKeys(trx, scope);
       await createMissing(trx, scope);
-    },
-    async ensureKeys(db, scope) {
-      const now = new Date();
-      const keys = await listPublishedSigningKeys(db, scope, now);
-      if (SIGNING_ALGS.every((alg) => signingKeyOf(keys, alg, now))) return;
-      await db.transaction(async (trx) => {
-        await lockEnvironmentKeys(trx, scope);
-        await createMissing(trx, scope);
-      });
     },
     async retentionSeconds(db, scope, settings) {
       const { idTokenTtl, accessTokenTtl } = settings.tokens;
@@ -202,15 +190,9 @@ export function createSigningKeysService(options: { box: SecretBox }): SigningKe
           else if (key.retiredAt === null || key.retiredAt > now) await retireSigningKey(trx, scope, key.kid, now, until);
         }
         for (const alg of SIGNING_ALGS) {
-          // A few seconds back, so a node whose clock lags still sees it signing.
-          const signsFrom = new Date(now.getTime() - 5000);
-          await insertSigningKey(trx, scope, { ...(await generateSigningKey(alg, box)), signsFrom });
+          await insertSigningKey(trx, scope, { ...(await generateSigningKey(alg, box)), signsFrom: signsAtOnce(now) });
         }
       });
-    },
-    async loadPrivateJwks(db, scope, now = new Date()) {
-      const keys = await listPublishedSigningKeys(db, scope, now);
-      return providerOrder(keys, now).map((key) => JSON.parse(box.decrypt(key.privateJwkEncrypted)) as JWK);
     },
   };
   return service;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createSecretBox } from '../../src/services/crypto.js';
+import { resolveSettings } from '../../src/services/environment-settings.js';
 import { createSecretBoxes, createServices, type SecretBoxes } from '../../src/services/index.js';
 import { reencryptAll, ENCRYPTED_COLUMNS } from '../../src/services/reencrypt.js';
 import { AuthSecretMismatchError, AUTH_SECRET_CANARY_KEY } from '../../src/services/secret-check.js';
@@ -172,7 +173,8 @@ describe('npm run reencrypt (reencryptAll)', () => {
     const environments = (await database.db('environments').select('tenant_id', 'id')) as Array<{ tenant_id: string; id: string }>;
     const signingKeys = createServices({ config: configWith(SECRET_B), db: database.db, logger }).signingKeys;
     for (const environment of environments) {
-      const jwks = await signingKeys.loadPrivateJwks(database.db, { tenantId: environment.tenant_id, environmentId: environment.id });
+      const scope = { tenantId: environment.tenant_id, environmentId: environment.id };
+      const { jwks } = await signingKeys.prepareIssuerKeys(database.db, scope, resolveSettings(undefined));
       expect(jwks.map((jwk) => jwk.alg).sort()).toEqual(['ES256', 'RS256']);
       for (const jwk of jwks) expect(jwk.d).toEqual(expect.any(String));
     }

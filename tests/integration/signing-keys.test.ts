@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { resolveSettings } from '../../src/services/environment-settings.js';
 import { createTenant, type TestTenant } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -28,13 +29,13 @@ describe('signing keys', () => {
   it('makes missing keys once when several requests race for them', async () => {
     await server.db('signing_keys').where({ environment_id: tenant.environmentId }).delete();
     const { signingKeys } = server.sump.services;
-    await Promise.all(Array.from({ length: 6 }, () => signingKeys.ensureKeys(server.db, scope())));
+    await Promise.all(Array.from({ length: 6 }, () => signingKeys.prepareIssuerKeys(server.db, scope(), resolveSettings(undefined))));
     const rows = await server.db('signing_keys').where({ environment_id: tenant.environmentId });
     expect(rows.map((row) => row.alg).sort()).toEqual(['ES256', 'RS256']);
   });
 
   it('publishes, for each algorithm, the key that signs first', async () => {
-    const jwks = await server.sump.services.signingKeys.loadPrivateJwks(server.db, scope());
+    const { jwks } = await server.sump.services.signingKeys.prepareIssuerKeys(server.db, scope(), resolveSettings(undefined));
     expect(jwks.map((key) => key.alg)).toEqual(['RS256', 'ES256']);
   });
 });
