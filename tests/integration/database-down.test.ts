@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
 import { openDatabase } from '../../src/db/database.js';
 import { createClient, createTenant, signupUser, type TestClient, type TestTenant } from '../helpers/fixtures.js';
 import { issuerOf } from '../helpers/oidc.js';
@@ -15,6 +16,7 @@ describe('the database goes away', () => {
   let server: TestServer;
   let tenant: TestTenant;
   let client: TestClient;
+  let deviceClient: TestClient;
   let email: string;
   let takeDatabaseAway: () => Promise<void>;
   let cleanUp: () => Promise<void>;
@@ -41,6 +43,7 @@ describe('the database goes away', () => {
     server = await startTestServer({ database });
     tenant = await createTenant(server);
     client = await createClient(server, tenant, { grantTypes: ['authorization_code', 'client_credentials'] });
+    deviceClient = await createClient(server, tenant, { redirectUris: [], grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'] });
     email = (await signupUser(server, tenant.environmentId)).email;
     // the issuer is built while the database is there
     expect((await fetch(`${issuerOf(server, tenant.environmentId)}/.well-known/openid-configuration`)).status).toBe(200);
@@ -87,5 +90,25 @@ describe('the database goes away', () => {
   it('says it is not ready', async () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('shows the code page as a 503 page with Retry-After, and posts too', async () => {
+    const page = await request(server.url).get(`/oidc/${tenant.environmentId}/device`);
+    expect(page.status).toBe(503);
+    expect(page.headers['retry-after']).toBe('5');
+    expect(page.text).toContain('Temporarily unavailable');
+    const posted = await request(server.url).post(`/oidc/${tenant.environmentId}/device`).type('form').send({ user_code: 'BCDF-GHJK', xsrf: 'x' });
+    expect(posted.status).toBe(503);
+    expect(posted.text).toContain('Temporarily unavailable');
+  });
+
+  it('answers the device authorization endpoint with 503 temporarily_unavailable', async () => {
+    const answer = await request(server.url)
+      .post(`/oidc/${tenant.environmentId}/device/auth`)
+      .auth(deviceClient.clientId, deviceClient.clientSecret as string)
+      .type('form')
+      .send({ scope: 'openid' });
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual({ error: 'temporarily_unavailable', error_description: 'try again shortly' });
   });
 });

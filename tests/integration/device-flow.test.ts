@@ -4,7 +4,6 @@ import request from 'supertest';
 import {
   createClient,
   createEnvironment,
-  createTenant,
   createEnvironmentWithSettings,
   signupUser,
   startServerWithTenants,
@@ -14,10 +13,6 @@ import {
 } from '../helpers/fixtures.js';
 import { findElement, pageText, readForm, type HttpBrowser, type PageResponse } from '../helpers/http-browser.js';
 import { discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
-import { openDatabase } from '../../src/db/database.js';
-import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { onPostgres, openTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
  * The device authorization grant (RFC 8628), as a TV app and its user do it: openid-client 6
@@ -381,66 +376,5 @@ describe('the user code’s attempts', () => {
       expect(confirm.status).toBe(200);
       expect(findElement(confirm, 'button[name=confirm]')).not.toBeNull();
     }
-  });
-});
-
-describe('the device page when the database goes away', () => {
-  let server: TestServer;
-  let cleanUp: () => Promise<void>;
-  let environmentId: string;
-  let client: TestClient;
-
-  beforeAll(async () => {
-    let database: TestDatabase;
-    let takeDatabaseAway: () => Promise<void>;
-    if (onPostgres()) {
-      // The shared server is never stopped: the connection is cut at a proxy in front of it.
-      const url = new URL(process.env.TEST_DATABASE_URL as string);
-      const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-      url.hostname = '127.0.0.1';
-      url.port = String(proxy.port);
-      const db = openDatabase({ kind: 'postgres', connectionString: url.toString() });
-      database = { db, kind: 'postgres', close: () => db.destroy() };
-      takeDatabaseAway = async () => proxy.cut();
-      cleanUp = async () => {
-        await database.close();
-        await proxy.close();
-      };
-    } else {
-      database = await openTestDatabase();
-      takeDatabaseAway = () => database.db.destroy();
-      cleanUp = () => database.close().catch(() => undefined);
-    }
-    server = await startTestServer({ database });
-    const tenant = await createTenant(server);
-    environmentId = tenant.environmentId;
-    client = await createClient(server, tenant, { redirectUris: [], grantTypes: [DEVICE_GRANT] });
-    // the issuer is built while the database is there
-    expect((await request(server.url).get(`/oidc/${environmentId}/.well-known/openid-configuration`)).status).toBe(200);
-    await takeDatabaseAway();
-  });
-  afterAll(async () => {
-    await server?.close();
-    await cleanUp?.();
-  });
-
-  it('shows the code page as a 503 page with Retry-After, and posts too', async () => {
-    const page = await request(server.url).get(`/oidc/${environmentId}/device`);
-    expect(page.status).toBe(503);
-    expect(page.headers['retry-after']).toBe('5');
-    expect(page.text).toContain('Temporarily unavailable');
-    const posted = await request(server.url).post(`/oidc/${environmentId}/device`).type('form').send({ user_code: 'BCDF-GHJK', xsrf: 'x' });
-    expect(posted.status).toBe(503);
-    expect(posted.text).toContain('Temporarily unavailable');
-  });
-
-  it('answers the device authorization endpoint with 503 temporarily_unavailable', async () => {
-    const answer = await request(server.url)
-      .post(`/oidc/${environmentId}/device/auth`)
-      .auth(client.clientId, client.clientSecret as string)
-      .type('form')
-      .send({ scope: 'openid' });
-    expect(answer.status).toBe(503);
-    expect(answer.body).toEqual({ error: 'temporarily_unavailable', error_description: 'try again shortly' });
   });
 });
