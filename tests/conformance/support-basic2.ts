@@ -22,10 +22,7 @@ export interface Rp {
   readonly metadata: oidc.ServerMetadata;
 }
 
-/**
- * A fresh environment of the tenant with its user (every standard claim) and the sign-in limits
- * raised, as support.ts's newEnvironment makes them: a module signs the same user in many times.
- */
+/** A fresh environment of the tenant with its user (every standard claim), as support.ts's newEnvironment makes them. */
 export async function environmentWithUser(
   server: TestServer,
   tenant: TestTenant,
