@@ -42,19 +42,18 @@ export const isMessageKey = (value: unknown): value is MessageKey => typeof valu
 /**
  * The language of a request from its `ui_locales` (space-separated BCP 47 tags, most preferred
  * first): the first tag whose primary language sump speaks (`pt`, `pt-BR`, `PT-pt` → pt);
- * malformed or unsupported tags are skipped; nothing left, or no `ui_locales`, is English.
- * `Accept-Language` is not read: the app asks for the language, so a flow reads the same in
- * every browser and its mails agree with its pages.
+ * malformed or unsupported tags are skipped; nothing left, or no `ui_locales`, is `fallback`
+ * (the pages pass the browser's Accept-Language choice; English otherwise).
  */
-export function pickLanguage(uiLocales: unknown): Language {
-  if (typeof uiLocales !== 'string') return DEFAULT_LANGUAGE;
+export function pickLanguage(uiLocales: unknown, fallback: Language = DEFAULT_LANGUAGE): Language {
+  if (typeof uiLocales !== 'string') return fallback;
   const tags = uiLocales.split(/\s+/).filter((tag) => tag !== '').slice(0, MAX_TAGS);
   for (const tag of tags) {
     if (!LANGUAGE_TAG.test(tag)) continue;
     const primary = tag.split('-')[0]?.toLowerCase();
     if (isLanguage(primary)) return primary;
   }
-  return DEFAULT_LANGUAGE;
+  return fallback;
 }
 
 /** A key's text in a language, its `{param}`s filled in one pass (a value is never read as one). */

@@ -21,13 +21,17 @@ export interface SubmittedForm {
 export class HttpBrowser {
   readonly jar = new CookieJar();
 
-  constructor(private readonly stopAt: (url: string) => boolean = () => false) {}
+  /** `headers` go with every request, as a browser's own do (`accept-language`, say). */
+  constructor(
+    private readonly stopAt: (url: string) => boolean = () => false,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(
     url: string,
     init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
   ): Promise<PageResponse> {
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = await this.jar.getCookieString(url);
     if (cookie && !headers.cookie) headers.cookie = cookie;
     let body: string | undefined;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'node-html-parser';
 import type * as oidc from 'openid-client';
 import { createClient, createTenant, signupUser, type TestTenant } from '../helpers/fixtures.js';
-import { findElement, pageText, readForm, type HttpBrowser, type PageResponse } from '../helpers/http-browser.js';
+import { findElement, HttpBrowser, pageText, readForm, type PageResponse } from '../helpers/http-browser.js';
 import { mailsTo } from '../helpers/mail-links.js';
 import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
 import { startMailTestServer, type ReceivedMail } from '../helpers/smtp.js';
@@ -115,6 +115,21 @@ describe('languages of the hosted pages and mails', () => {
       expect(findElement(login, 'label[for=password]')?.textContent).toBe('Password');
       expect(findElement(login, 'a#forgot-password')?.textContent).toBe('Forgot your password?');
     }
+  });
+
+  it('speaks the browser’s language (Accept-Language) when the app names none it speaks, and the app’s when it does', async () => {
+    const portugueseBrowser = new HttpBrowser((url) => url.startsWith('http://localhost:7777/'), { 'accept-language': 'pt-PT,pt;q=0.9,en;q=0.5' });
+    for (const [params, language] of [
+      [{}, 'pt'],
+      [{ ui_locales: 'fr' }, 'pt'],
+      [{ ui_locales: 'en' }, 'en'],
+    ] as const) {
+      const start = await authorizationRequest(config, params);
+      const login = await portugueseBrowser.follow(start.url.href);
+      expect([JSON.stringify(params), htmlLang(login)]).toEqual([JSON.stringify(params), language]);
+    }
+    const frenchBrowser = new HttpBrowser(() => false, { 'accept-language': 'fr-FR,fr;q=0.9' });
+    expect(htmlLang(await frenchBrowser.follow((await authorizationRequest(config)).url.href))).toBe('en');
   });
 
   it('takes the first language it speaks from ui_locales: "fr pt-BR" and "PT-pt" are Portuguese', async () => {

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { isUnstorableInputError } from '../../db/unstorable.js';
-import { LANGUAGES, type Language, type MessageKey } from '../../i18n/index.js';
+import type { MessageKey } from '../../i18n/index.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
 import { DEVICE_CODE_GRANT } from '../../services/client-rules.js';
@@ -10,7 +10,7 @@ import { resolveSettings } from '../../services/environment-settings.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError, type RateLimitRule } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
-import { useLanguage, useUiLocales, type Views } from './views.js';
+import { useUiLocales, type Views } from './views.js';
 
 /**
  * The device authorization grant's page (RFC 8628), `/oidc/:envId/device`: oidc-provider runs
@@ -38,20 +38,6 @@ function parseProviderForm(form: string): { action: string; xsrf: string } {
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
   if (!action || !xsrf) throw new Error('unexpected device form from oidc-provider');
   return { action: action.replace(/&amp;/g, '&'), xsrf };
-}
-
-/** The browser's own language (Accept-Language), one of the catalogue's, else English. */
-function browserLanguage(ctx: Context): Language {
-  const preferred = ctx.acceptsLanguages([...LANGUAGES]);
-  return useLanguage(ctx, typeof preferred === 'string' && (LANGUAGES as readonly string[]).includes(preferred) ? (preferred as Language) : 'en');
-}
-
-/**
- * The language of a device page: the `ui_locales` of the device's request where it named one
- * (known once the code is), else the browser's, so the steps of one sign-in speak alike.
- */
-function deviceLanguage(ctx: Context, uiLocales: unknown): Language {
-  return typeof uiLocales === 'string' && uiLocales.trim() !== '' ? useUiLocales(ctx, uiLocales) : browserLanguage(ctx);
 }
 
 /** The message for what went wrong with the code entered (oidc-provider's error names). */
@@ -85,7 +71,7 @@ export function createDeviceProviderPages(
   return {
     async userCodeInputSource(ctx, form, out, error) {
       const koa = ctx as unknown as Context;
-      deviceLanguage(koa, ctx.oidc?.route === 'device_resume' ? ctx.oidc.params?.ui_locales : undefined);
+      useUiLocales(koa, ctx.oidc?.route === 'device_resume' ? ctx.oidc.params?.ui_locales : undefined);
       if (error && isDatabaseUnavailable(error)) {
         ctx.set('Retry-After', '5');
         views.respond(koa, 'pages/error.njk', { title: 'error.unavailable.title', message: 'error.unavailable.message' }, 503);
@@ -125,7 +111,7 @@ export function createDeviceProviderPages(
     async userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
       const { action, xsrf } = parseProviderForm(form);
       const code = ctx.oidc.entities.DeviceCode as { params?: { ui_locales?: unknown } } | undefined;
-      deviceLanguage(ctx as unknown as Context, code?.params?.ui_locales);
+      useUiLocales(ctx as unknown as Context, code?.params?.ui_locales);
       views.respond(ctx as unknown as Context, 'pages/device-confirm.njk', {
         title: 'device.confirm.title',
         clientName: client.clientName ?? client.clientId,
@@ -136,7 +122,7 @@ export function createDeviceProviderPages(
     },
 
     async deviceSuccessSource(ctx) {
-      deviceLanguage(ctx as unknown as Context, ctx.oidc.params?.ui_locales);
+      useUiLocales(ctx as unknown as Context, ctx.oidc.params?.ui_locales);
       const client = ctx.oidc.client;
       views.respond(ctx as unknown as Context, 'pages/message.njk', {
         title: 'device.done.title',
@@ -165,7 +151,7 @@ export function createDevicePage(deps: { views: Views; services: Services }) {
   const { views, services } = deps;
 
   function tooMany(ctx: Context, error: RateLimitedError): void {
-    browserLanguage(ctx);
+    useUiLocales(ctx, undefined);
     ctx.set('Retry-After', String(error.retryAfterSeconds));
     views.respond(ctx, 'pages/error.njk', { title: 'device.title', message: 'common.too_many_attempts' }, 429);
   }

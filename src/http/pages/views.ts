@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Context } from 'koa';
-import { DEFAULT_LANGUAGE, isLanguage, pickLanguage, translateText, type Language } from '../../i18n/index.js';
+import { DEFAULT_LANGUAGE, isLanguage, LANGUAGES, pickLanguage, translateText, type Language } from '../../i18n/index.js';
 import { viewsDir } from '../../paths.js';
 import { logoOrigin, NO_BRANDING, type PageBranding } from './branding.js';
 import { issuerOf, pageBranding } from './page-context.js';
@@ -42,8 +42,18 @@ export function useLanguage(ctx: Context, language: Language): Language {
   return language;
 }
 
-/** Sets the page's language from a `ui_locales` value (see pickLanguage). */
-export const useUiLocales = (ctx: Context, uiLocales: unknown): Language => useLanguage(ctx, pickLanguage(uiLocales));
+/** The browser's own language (Accept-Language), if sump speaks one it names; else English. */
+function browserLanguage(ctx: Context): Language {
+  const preferred = ctx.acceptsLanguages([...LANGUAGES]);
+  return isLanguage(preferred) ? preferred : DEFAULT_LANGUAGE;
+}
+
+/**
+ * Sets the page's language from a `ui_locales` value (see pickLanguage): what the app asked
+ * for, else what the browser asks for, else English.
+ */
+export const useUiLocales = (ctx: Context, uiLocales: unknown): Language =>
+  useLanguage(ctx, pickLanguage(uiLocales, browserLanguage(ctx)));
 
 /**
  * Sets the page's language from a mail link's `lang` (or the form field that carries it on):
