@@ -141,6 +141,44 @@ async function codeFlows(issuer: string, clientId: string, clientSecret: string,
 }
 
 /**
+ * One grant's refresh token used `count` times in a row, each time the one the last answer gave
+ * (rotation): the token endpoint's refresh_token grant, one request at a time.
+ */
+async function refreshChain(issuer: string, clientId: string, clientSecret: string, user: string, count: number): Promise<Row> {
+  const config = await oidc.discovery(new URL(issuer), clientId, clientSecret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const authorization = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid offline_access',
+    prompt: 'consent',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const browser = new HttpBrowser((next) => next.startsWith('http://localhost:7777/'));
+  const consent = await browser.submit(await browser.follow(authorization.href), { identifier: user, password: PASSWORD });
+  const callback = await browser.submit(consent, {}, { button: { name: 'decision', value: 'allow' } });
+  const first = await oidc.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: verifier, expectedState: oidc.skipStateCheck });
+  let refreshToken = first.refresh_token as string;
+  const durations: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const started = performance.now();
+    refreshToken = (await oidc.refreshTokenGrant(config, refreshToken)).refresh_token as string;
+    durations.push(performance.now() - started);
+  }
+  durations.sort((a, b) => a - b);
+  const total = durations.reduce((sum, value) => sum + value, 0);
+  return {
+    scenario: `token, refresh_token with rotation (${count} in a row)`,
+    rate: `${(count / (total / 1000)).toFixed(0)} req/s`,
+    p50: `${(durations[Math.floor(count / 2)] ?? 0).toFixed(1)} ms`,
+    p99: `${(durations[Math.floor(count * 0.99)] ?? 0).toFixed(1)} ms`,
+    note: 'old token consumed, new access and refresh token stored, ID token signed',
+  };
+}
+
+/**
  * Forgot-password for known and unknown emails, one request at a time, alternating. Its limits
  * are fixed (5 an hour per identifier, 30 per 15 minutes per address), not an environment's
  * setting: each known account is asked once and the sample stays under the address's 30.
@@ -195,7 +233,7 @@ async function main() {
     const issuer = `${sump.url}/oidc/${environmentId}`;
     const client = await post(
       `${sump.url}/api/v1/environments/${environmentId}/clients`,
-      { name: 'Bench app', redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'client_credentials'], firstParty: true },
+      { name: 'Bench app', redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], firstParty: true },
       cookie,
     );
     const clientId = client.json.clientId as string;
@@ -233,6 +271,7 @@ async function main() {
       }, 'answers 401 (counted as failed); same hash cost as a known one'),
     );
     rows.push(await codeFlows(issuer, clientId, clientSecret, 'user@bench.example', 30));
+    rows.push(await refreshChain(issuer, clientId, clientSecret, 'user@bench.example', 200));
 
     const forgetful: string[] = [];
     for (let i = 0; i < 12; i += 1) {
