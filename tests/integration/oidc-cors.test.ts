@@ -44,6 +44,19 @@ describe('CORS on the issuer', () => {
     }
   });
 
+  it('answers a preflight of the client endpoints without naming a client (it carries no credentials), allowing only form posts', async () => {
+    for (const endpoint of ['token', 'me', 'token/introspection', 'token/revocation']) {
+      const answer = await fetch(`${issuerOf(server, tenant.environmentId)}/${endpoint}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://anyone.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+      expect([endpoint, answer.status]).toEqual([endpoint, 204]);
+      // The request itself is then answered for the client's origins only (below).
+      expect(answer.headers.get('access-control-allow-methods')).not.toMatch(/DELETE|PUT|PATCH/);
+      expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+    }
+  });
+
   it('lets the client’s own origin read its token answer', async () => {
     const answer = await token('https://app.example', client.clientId, client.clientSecret as string);
     expect(answer.status).toBe(200);
