@@ -129,6 +129,11 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
       }),
     );
     provider.proxy = config.trustProxy;
+    // An RP-initiated logout's back-channel delivery that failed (the provider sends those
+    // itself): logged as the ones sump sends for other session endings are.
+    provider.on('backchannel.error', (_ctx, error: Error, client: { clientId: string }) => {
+      logger.warn({ err: error, environmentId, clientId: client.clientId }, 'back-channel logout failed');
+    });
     provider.on('server_error', (ctx, error: Error) => {
       if (isUnstorableInputError(error)) {
         // Text the database cannot hold (a NUL) is the caller's error.

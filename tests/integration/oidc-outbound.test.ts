@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import request from 'supertest';
 import { createClient, createTenant, signupUser, type TestClient, type TestTenant, type TestUser } from '../helpers/fixtures.js';
 import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, testConfig, type TestServer } from '../helpers/test-server.js';
+import { createLogger } from '../../src/logger.js';
 
 interface Hit {
   readonly path: string;
@@ -42,9 +44,17 @@ describe('outbound requests of the issuer', () => {
   let server: TestServer;
   let tenant: TestTenant;
   let user: TestUser;
+  /** What the server logs, at the default level (info). */
+  let logged = '';
 
   beforeAll(async () => {
-    server = await startTestServer();
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString('utf8');
+        done();
+      },
+    });
+    server = await startTestServer({ logger: createLogger({ ...testConfig(), logLevel: 'info' }, sink) });
     tenant = await createTenant(server);
     user = await signupUser(server, tenant.environmentId);
   });
@@ -88,6 +98,39 @@ describe('outbound requests of the issuer', () => {
     }
   });
 
+  /** Signs the user in to `client` and logs out through RP-initiated logout, confirming. */
+  async function signInAndLogOut(client: TestClient, logoutParams: Record<string, string> = {}) {
+    const config = await discoverClient(server, tenant.environmentId, client);
+    const start = await authorizationRequest(config);
+    const browser = newBrowser();
+    const login = await browser.follow(start.url.href);
+    const callback = await browser.submit(login, { identifier: user.email, password: user.password });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
+      pkceCodeVerifier: start.verifier,
+      expectedState: start.state,
+      expectedNonce: start.nonce,
+    });
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string, ...logoutParams });
+    const confirmation = await browser.follow(logout.href);
+    return browser.submit(confirmation, {}, { button: { name: 'logout', value: 'yes' } });
+  }
+
+  it('logs a client whose back-channel endpoint fails on an RP-initiated logout (and still signs the user out)', async () => {
+    const rp = await startRelyingParty(() => ({ status: 500 }));
+    try {
+      const client = await createClient(server, tenant, { firstParty: true, backchannelLogoutUri: `${rp.url}/backchannel` });
+      const done = await signInAndLogOut(client);
+      expect(done.status).toBe(200);
+      expect(rp.hits.map((hit) => hit.path)).toEqual(['/backchannel']);
+      const line = logged.split('\n').find((entry) => entry.includes('back-channel logout failed'));
+      expect(line).toBeDefined();
+      expect(JSON.parse(line as string)).toMatchObject({ level: 40, clientId: client.clientId, environmentId: tenant.environmentId });
+      expect(line).not.toContain('logout_token');
+    } finally {
+      await rp.close();
+    }
+  });
+
   it('sends back-channel logout to the clients of a session that ends', async () => {
     const rp = await startRelyingParty(() => ({ status: 200 }));
     try {
@@ -96,22 +139,7 @@ describe('outbound requests of the issuer', () => {
         backchannelLogoutUri: `${rp.url}/backchannel`,
         postLogoutRedirectUris: ['http://localhost:7777/bye'],
       });
-      const config = await discoverClient(server, tenant.environmentId, client);
-      const start = await authorizationRequest(config);
-      const browser = newBrowser();
-      const login = await browser.follow(start.url.href);
-      const callback = await browser.submit(login, { identifier: user.email, password: user.password });
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-        pkceCodeVerifier: start.verifier,
-        expectedState: start.state,
-        expectedNonce: start.nonce,
-      });
-      const logout = oidc.buildEndSessionUrl(config, {
-        id_token_hint: tokens.id_token as string,
-        post_logout_redirect_uri: 'http://localhost:7777/bye',
-      });
-      const confirmation = await browser.follow(logout.href);
-      await browser.submit(confirmation, {}, { button: { name: 'logout', value: 'yes' } });
+      await signInAndLogOut(client, { post_logout_redirect_uri: 'http://localhost:7777/bye' });
 
       expect(rp.hits.map((hit) => hit.path)).toEqual(['/backchannel']);
       const logoutToken = new URLSearchParams(rp.hits[0]?.body).get('logout_token') as string;
