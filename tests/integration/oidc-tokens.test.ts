@@ -141,6 +141,13 @@ describe('machine tokens (client_credentials)', () => {
     expect((answer.body.access_token as string).split('.')).toHaveLength(1);
   });
 
+  it('are refused with unauthorized_client (RFC 6749 §5.2) to a client not registered for the grant', async () => {
+    const signInOnly = await createClient(world.server, world.tenant, {});
+    const answer = await clientCredentials(signInOnly, {});
+    expect(answer).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
+    expect(answer.body.access_token).toBeUndefined();
+  });
+
   it('refuse a resource the client may not ask for', async () => {
     const plain = await machine({ scopes: ['read:orders'] });
     expect(await clientCredentials(plain, { resource: ORDERS, scope: 'read:orders' })).toMatchObject({

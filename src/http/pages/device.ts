@@ -5,7 +5,6 @@ import { isUnstorableInputError } from '../../db/unstorable.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Issuer } from '../../oidc/issuer-registry.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
-import { DEVICE_CODE_GRANT } from '../../services/client-rules.js';
 import { resolveSettings } from '../../services/environment-settings.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError, type RateLimitRule } from '../../services/rate-limits.js';
@@ -132,9 +131,6 @@ export function createDeviceProviderPages(
   };
 }
 
-/** oidc-provider's words for a client without the grant at the device authorization endpoint. */
-const GRANT_NOT_ALLOWED = `${DEVICE_CODE_GRANT} is not allowed for this client`;
-
 /** The wrong-code limits of an environment, per caller address and in all. */
 function missLimits(issuer: Issuer, address: string | null): Array<readonly [string, RateLimitRule]> {
   const limits = resolveSettings(issuer.environment.settings).rateLimits;
@@ -157,18 +153,6 @@ export function createDevicePage(deps: { views: Views; services: Services }) {
   }
 
   return {
-    /**
-     * POST /oidc/:envId/device/auth. A client not registered for the grant is refused with
-     * RFC 6749's `unauthorized_client` (RFC 8628 §3.2), where oidc-provider says invalid_request.
-     */
-    async authorization(ctx: Context, provider: () => Promise<void>): Promise<void> {
-      await provider();
-      const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
-      if (ctx.status === 400 && body?.error === 'invalid_request' && body.error_description === GRANT_NOT_ALLOWED) {
-        ctx.body = { error: 'unauthorized_client', error_description: 'the client is not registered for the device_code grant' };
-      }
-    },
-
     /** GET or POST /oidc/:envId/device; `provider` runs the environment's provider for it. */
     async handle(ctx: Context, issuer: Issuer, provider: () => Promise<void>): Promise<void> {
       const limits = missLimits(issuer, requestMeta(ctx).ipAddress);

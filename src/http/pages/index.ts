@@ -40,6 +40,29 @@ function notFoundPage(views: Views, ctx: Context) {
   views.respond(ctx, 'pages/error.njk', { title: 'error.not_found.title', message: 'error.not_found.message' }, 404);
 }
 
+/** Endpoints where a client asks for a grant (token, device authorization). */
+const GRANT_ENDPOINTS = /^\/(token|device\/auth)$/;
+
+/** oidc-provider's words for a client that asks for a grant it was not registered for. */
+const GRANT_NOT_ALLOWED = /^(requested grant type|urn:ietf:params:oauth:grant-type:device_code) is not allowed for this client$/;
+
+/**
+ * A client asking for a grant it was not registered for hears RFC 6749 §5.2's
+ * `unauthorized_client` (RFC 8628 §3.2 for the device grant); oidc-provider says invalid_request.
+ */
+function refusedGrantAsUnauthorizedClient(ctx: Context, rest: string): void {
+  const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
+  if (
+    GRANT_ENDPOINTS.test(rest) &&
+    ctx.status === 400 &&
+    body?.error === 'invalid_request' &&
+    typeof body.error_description === 'string' &&
+    GRANT_NOT_ALLOWED.test(body.error_description)
+  ) {
+    ctx.body = { error: 'unauthorized_client', error_description: 'the client is not registered for this grant type' };
+  }
+}
+
 /** Runs an environment's provider as if mounted at its issuer path (what koa-mount does). */
 async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Next): Promise<void> {
   const original = ctx.path;
@@ -54,6 +77,7 @@ async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Nex
   } finally {
     ctx.path = original;
   }
+  refusedGrantAsUnauthorizedClient(ctx, rest);
   // oidc-provider allows the request's Origin until a client is resolved and checked; an answer
   // for which no client authenticated (unknown client_id, bad token, a known client_id with a
   // wrong secret or assertion: invalid_client) must not be readable cross-origin.
@@ -185,7 +209,6 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     // The device page (RFC 8628) is the provider's, with sump's attempt limits around it.
     const provide = () => runProvider(ctx, issuer, rest, next);
     if (rest === '/device') await device.handle(ctx, issuer, provide);
-    else if (rest === '/device/auth') await device.authorization(ctx, provide);
     else await provide();
     if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx);
   }
