@@ -51,6 +51,19 @@ export function usesClientSecret(method: TokenEndpointAuthMethod): boolean {
 }
 
 /**
+ * For an http(s) URI whose scheme and host are not as URL parsing writes them (upper case, a
+ * percent-encoded or non-punycode host, the default port spelt out): the normal spelling of
+ * that part. Redirect URIs are compared as exact strings, and client libraries send the normal
+ * form, so such a URI would fail every sign-in.
+ */
+function notInNormalForm(uri: string, url: URL): string | undefined {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const authority = /^[^:]+:\/\/[^/?#]*/.exec(uri)?.[0];
+  const normal = `${url.protocol}//${url.host}`;
+  return authority === undefined || authority === normal ? undefined : normal;
+}
+
+/**
  * Why a redirect (or post-logout redirect) URI is refused, or undefined. Exact strings: absolute,
  * no fragment, no userinfo, no wildcard. Web clients: http(s), plain http only on loopback.
  * Native clients: custom schemes, https, or http on loopback (as oidc-provider accepts them).
@@ -62,6 +75,8 @@ export function redirectUriProblem(uri: string, applicationType: 'web' | 'native
   const url = URL.parse(uri);
   if (!url) return 'must be an absolute URI';
   if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?]*@/i.test(uri)) return 'must not contain user information';
+  const written = notInNormalForm(uri, url);
+  if (written) return `must be written as a client library sends it: ${written}`;
   if (applicationType === 'web') {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URI for a web client';
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return 'may use http only on a loopback host';

@@ -143,6 +143,12 @@ describe('clients: /api/v1/environments/:envId/clients', () => {
       ['javascript: for a native client', 'native', 'javascript:alert(1)'],
       ['http on a non-loopback host for a native client', 'native', 'http://192.168.1.2/cb'],
       ['a space', 'web', 'https://app.example.com/a b'],
+      // Not in the form a client library sends (exact matching would fail it at every sign-in):
+      ['an upper-case scheme and host', 'web', 'HTTPS://App.Example.com/cb'],
+      ['a percent-encoded host', 'web', 'https://%61pp.example.com/cb'],
+      ['a host not in punycode', 'web', 'https://пример.рф/cb'],
+      ['the default port written out', 'web', 'https://app.example.com:443/cb'],
+      ['an upper-case loopback host for a native client', 'native', 'http://LOCALHOST:5000/cb'],
     ])('refuses a redirect URI with %s', async (_what, applicationType, uri) => {
       const before = await clientsIn(tenant.environmentId);
       const response = await create({ applicationType, redirectUris: [DEFAULT_REDIRECT_URI, uri] });
