@@ -138,6 +138,24 @@ describe('hosted OIDC pages', () => {
     expect(await answer.text()).toContain('post_logout_redirect_uri not registered');
   });
 
+  it('answers errors at the endpoints a browser is sent to with an HTML page, whatever Accept says', async () => {
+    const client = await createClient(server, tenant);
+    const issuer = issuerOf(server, tenant.environmentId);
+    const cases = [
+      `${issuer}/session/end?id_token_hint=aaaa`,
+      `${issuer}/session/end?id_token_hint=${encodeURIComponent('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')}`,
+      `${issuer}/auth?client_id=${client.clientId}&response_type=code&scope=openid&redirect_uri=https://evil.example/`,
+      `${issuer}/auth?client_id=unknown-client-000`,
+    ];
+    for (const url of cases) {
+      for (const accept of ['*/*', 'application/json', undefined]) {
+        const answer = await fetch(url, { redirect: 'manual', headers: accept ? { accept } : {} });
+        expect([url, accept, answer.status, answer.headers.get('content-type')]).toEqual([url, accept, 400, expect.stringMatching(/^text\/html/)]);
+        expect(answer.headers.get('location')).toBeNull();
+      }
+    }
+  });
+
   it('answers the favicon every browser asks for with an empty 204, not an error', async () => {
     const answer = await fetch(`${server.url}/favicon.ico`);
     expect([answer.status, await answer.text(), answer.headers.get('cache-control')]).toEqual([204, '', 'public, max-age=86400']);

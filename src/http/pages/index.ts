@@ -63,8 +63,13 @@ function refusedGrantAsUnauthorizedClient(ctx: Context, rest: string): void {
   }
 }
 
+/** Endpoints a browser is sent to: their errors are pages, whatever the request's Accept says. */
+const BROWSER_ENDPOINTS = /^\/(auth|session\/end|session\/end\/confirm)$/;
+
 /** Runs an environment's provider as if mounted at its issuer path (what koa-mount does). */
 async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Next): Promise<void> {
+  // oidc-provider picks a JSON or an HTML error by the request's Accept (JSON for `*/*`).
+  if (BROWSER_ENDPOINTS.test(rest)) ctx.request.headers.accept = 'text/html';
   const original = ctx.path;
   (ctx as Context & { mountPath?: string }).mountPath = issuer.issuerPath;
   ctx.path = rest;
