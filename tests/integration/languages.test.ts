@@ -132,6 +132,18 @@ describe('languages of the hosted pages and mails', () => {
     expect(htmlLang(await frenchBrowser.follow((await authorizationRequest(config)).url.href))).toBe('en');
   });
 
+  it('says a form too large to read in the sign-in’s language (413), from ui_locales or the browser', async () => {
+    const { browser, login } = await loginPage({ ui_locales: 'pt' });
+    const huge = await browser.submit(login, { identifier: 'x'.repeat(100_000), password: 'whatever it is' });
+    expect([huge.status, htmlLang(huge)]).toEqual([413, 'pt']);
+    expect(pageText(huge)).toContain('O que foi enviado é demasiado grande.');
+
+    const portugueseBrowser = new HttpBrowser(() => false, { 'accept-language': 'pt' });
+    const page = await portugueseBrowser.follow((await authorizationRequest(config)).url.href);
+    const refused = await portugueseBrowser.submit(page, { identifier: 'x'.repeat(100_000), password: 'whatever it is' });
+    expect([refused.status, htmlLang(refused)]).toEqual([413, 'pt']);
+  });
+
   it('takes the first language it speaks from ui_locales: "fr pt-BR" and "PT-pt" are Portuguese', async () => {
     for (const ui_locales of ['fr pt-BR', 'PT-pt', 'xx-invalid-! pt']) {
       const { login } = await loginPage({ ui_locales });

@@ -20,7 +20,7 @@ import { createVerifyEmailPage } from './verify-email.js';
 import { createDevicePage } from './device.js';
 import { serveBrandingCss } from './branding.js';
 import { brandOf } from './page-context.js';
-import { languageOf, setPageHeaders, type Views } from './views.js';
+import { languageOf, setPageHeaders, useUiLocales, type Views } from './views.js';
 import type { Text } from '../../i18n/index.js';
 import { PageError } from './page-forms.js';
 
@@ -34,6 +34,20 @@ const JSON_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|devi
 const CLIENT_CORS_ENDPOINTS = /^\/(token|me|token\/introspection|token\/revocation|device\/auth)$/;
 
 const formBody = koaBody({ json: false, urlencoded: true, multipart: false, text: false, formLimit: '16kb' });
+
+/**
+ * Reads a form posted to a step of an interaction. When the body is refused (too large,
+ * unreadable) the error page still speaks the sign-in's language (its ui_locales).
+ */
+async function readStepForm(ctx: Context, issuer: Issuer, uid: string): Promise<void> {
+  try {
+    await formBody(ctx, async () => undefined);
+  } catch (error) {
+    const interaction = await issuer.provider.Interaction.find(uid).catch(() => undefined);
+    useUiLocales(ctx, interaction?.params.ui_locales);
+    throw error;
+  }
+}
 
 /** The not-found page, branded by the request's issuer when there is one (views.respond). */
 function notFoundPage(views: Views, ctx: Context) {
@@ -170,7 +184,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       if (action === 'forgot-password') {
         if (ctx.method === 'GET') return forgotPage.show(ctx, issuer, uid);
         if (ctx.method === 'POST') {
-          await formBody(ctx, async () => undefined);
+          await readStepForm(ctx, issuer, uid);
           return forgotPage.submit(ctx, issuer, uid);
         }
         return notFoundPage(views, ctx);
@@ -178,14 +192,14 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       if (action === 'signup') {
         if (ctx.method === 'GET') return signupPage.show(ctx, issuer, uid);
         if (ctx.method === 'POST') {
-          await formBody(ctx, async () => undefined);
+          await readStepForm(ctx, issuer, uid);
           return signupPage.submit(ctx, issuer, uid);
         }
         return notFoundPage(views, ctx);
       }
       if (action === 'resend-verification') {
         if (ctx.method !== 'POST') return notFoundPage(views, ctx);
-        await formBody(ctx, async () => undefined);
+        await readStepForm(ctx, issuer, uid);
         return interaction.resendVerification(ctx, issuer, uid);
       }
       if (action === 'resume') {
@@ -194,7 +208,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
       }
       if (ctx.method === 'GET' && !action) return interaction.show(ctx, issuer, uid);
       if (ctx.method === 'POST' && action) {
-        await formBody(ctx, async () => undefined);
+        await readStepForm(ctx, issuer, uid);
         return action === 'login' ? interaction.login(ctx, issuer, uid) : interaction.consent(ctx, issuer, uid);
       }
       return notFoundPage(views, ctx);

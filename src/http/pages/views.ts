@@ -65,7 +65,8 @@ export const useLinkLanguage = (ctx: Context, lang: unknown): Language =>
 /** The language this request's pages are in: what a handler set, else English. */
 export function languageOf(ctx: Context): Language {
   const { language } = ctx.state as { language?: unknown };
-  return isLanguage(language) ? language : DEFAULT_LANGUAGE;
+  // Nothing decided it yet (an error before the page knew its sign-in): the browser's.
+  return isLanguage(language) ? language : browserLanguage(ctx);
 }
 
 /** What every template gets: `lang` and `t(text, params)`, the text in that language (src/i18n). */
