@@ -1,4 +1,4 @@
-import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors as oidcErrors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.js';
 import {
   claimReuseGrace,
@@ -26,6 +26,16 @@ export interface ArtifactAdapterDeps {
   /** How long after its rotation a refresh token is accepted once more (0: never). */
   readonly refreshReuseGraceSeconds: number;
 }
+
+/** The refresh tokens each request was granted its one extra use of (by SHA-256 of the id). */
+const gracedInRequest = new WeakMap<object, Set<string>>();
+
+/** What a consumed artefact is called in the error its second redemption gets. */
+const SINGLE_USE_LABELS: Readonly<Record<string, string>> = {
+  AuthorizationCode: 'authorization code',
+  DeviceCode: 'device code',
+  RefreshToken: 'refresh token',
+};
 
 /** The request being served is a refresh_token grant at the token endpoint. */
 function servingRefreshGrant(): boolean {
@@ -81,7 +91,10 @@ export class ArtifactAdapter implements Adapter {
   private async graceRefreshReuse(idHash: string): Promise<boolean> {
     const graceSeconds = this.deps.refreshReuseGraceSeconds;
     if (this.model !== 'RefreshToken' || graceSeconds <= 0 || !servingRefreshGrant()) return false;
-    return claimReuseGrace(this.deps.db, this.deps.scope, this.model, idHash, graceSeconds);
+    const claimed = await claimReuseGrace(this.deps.db, this.deps.scope, this.model, idHash, graceSeconds);
+    const request = Provider.ctx;
+    if (claimed && request) gracedInRequest.set(request, (gracedInRequest.get(request) ?? new Set()).add(idHash));
+    return claimed;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -94,8 +107,24 @@ export class ArtifactAdapter implements Adapter {
     return record ? this.toPayload(record, this.storedId(record)) : undefined;
   }
 
+  /**
+   * oidc-provider reads a code (or refresh token) as unconsumed, then consumes it, and does not
+   * ask whether the consume took: two redemptions racing would both issue tokens. Here the
+   * consume is the atomic step: the one that loses the race is a reuse — refused with
+   * invalid_grant and, as the provider does for a reuse it sees, the grant revoked — unless it
+   * is a refresh token's one extra use within its grace period.
+   */
   async consume(id: string): Promise<void> {
-    await consumeArtifact(this.deps.db, this.deps.scope, this.model, sha256Hex(id));
+    const idHash = sha256Hex(id);
+    if (await consumeArtifact(this.deps.db, this.deps.scope, this.model, idHash)) return;
+    const request = Provider.ctx;
+    if (request && gracedInRequest.get(request)?.has(idHash)) return;
+    if (await this.graceRefreshReuse(idHash)) return;
+    const label = SINGLE_USE_LABELS[this.model];
+    if (!label) return;
+    const record = await findArtifactByIdHash(this.deps.db, this.deps.scope, this.model, idHash);
+    if (record?.grant_id) await deleteArtifactsByGrantId(this.deps.db, this.deps.scope, record.grant_id);
+    throw new oidcErrors.InvalidGrant(`${label} already used`);
   }
 
   async destroy(id: string): Promise<void> {

@@ -154,6 +154,15 @@ describe('the device authorization grant', () => {
     await expect(poll(device)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('answers one of several polls racing after the user is done with tokens, the others invalid_grant', async () => {
+    const device = await startDevice(tv);
+    const done = await confirmAndSignIn(newBrowser(), device);
+    expect(pageText(done)).toContain('Your device is signed in');
+    const answers = await Promise.all([1, 2, 3, 4].map(() => tokenRequest(device, tv)));
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.body.error === 'invalid_grant')).toHaveLength(3);
+  });
+
   it('asks a public, third-party client’s user for consent, then signs the device in', async () => {
     const device = await startDevice(cli);
     const browser = newBrowser();

@@ -72,11 +72,13 @@ export async function consumeArtifact(
   model: string,
   idHash: string,
   now = new Date(),
-): Promise<void> {
-  await db(TABLE)
+): Promise<boolean> {
+  const consumed = await db(TABLE)
     .where({ ...environmentWhere(scope), model, id_hash: idHash })
     .whereNull('consumed_at')
     .update({ consumed_at: now });
+  // false: it was consumed already (by a request racing this one).
+  return consumed === 1;
 }
 
 /**

@@ -13,9 +13,10 @@ import {
 import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
 
 /**
- * Refresh tokens rotate on every use (DESIGN.md § OIDC). A rotated token used again within
- * `refreshReuseGraceSeconds` is accepted once more and revokes nothing (parallel tabs, a lost
- * answer); used later, or a second time, it is reuse: that one grant is revoked, nothing else.
+ * Codes and refresh tokens are single-use, also when requests race (on PostgreSQL they truly run
+ * at once). Refresh tokens rotate on every use (DESIGN.md § OIDC). A rotated token used again
+ * within `refreshReuseGraceSeconds` is accepted once more and revokes nothing (parallel tabs, a
+ * lost answer); used later, or a second time, it is reuse: that one grant is revoked, nothing else.
  */
 
 type Tokens = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
@@ -26,8 +27,8 @@ let client: TestClient;
 let config: oidc.Configuration;
 let user: TestUser;
 
-/** A first-party sign-in through the hosted login page, with offline_access: a fresh grant. */
-async function signIn(): Promise<Tokens> {
+/** A first-party sign-in through the hosted login page, with offline_access, up to the code. */
+async function signInToCode() {
   const browser = newBrowser();
   const start = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
   const login = await browser.follow(start.url.href);
@@ -35,7 +36,13 @@ async function signIn(): Promise<Tokens> {
   const callback = afterLogin.url.startsWith('http://localhost:7777/')
     ? afterLogin
     : await browser.submit(afterLogin, {}, { button: { name: 'decision', value: 'allow' } });
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
+  return { start, callback: new URL(callback.url) };
+}
+
+/** A fresh grant: signed in and the code redeemed. */
+async function signIn(): Promise<Tokens> {
+  const { start, callback } = await signInToCode();
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: start.verifier,
     expectedState: start.state,
     expectedNonce: start.nonce,
@@ -148,6 +155,13 @@ describe('refresh-token rotation', () => {
     expect((await refresh(first.refresh_token as string)).status).toBe(200);
   });
 
+  it('lets a fresh refresh token used four times at once through twice (the use and its one grace), the rest reuse', async () => {
+    const first = await signIn();
+    const answers = await Promise.all([1, 2, 3, 4].map(() => refresh(first.refresh_token as string)));
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(2);
+    expect(answers.filter((answer) => answer.error === 'invalid_grant')).toHaveLength(2);
+  });
+
   it('gives no grace at all when refreshReuseGraceSeconds is 0', async () => {
     const strictEnvironment = await createEnvironmentWithSettings(world.server, world.tenant, {
       tokens: { refreshReuseGraceSeconds: 0 },
@@ -165,5 +179,23 @@ describe('refresh-token rotation', () => {
     } finally {
       [config, user] = [savedConfig, savedUser];
     }
+  });
+});
+
+describe('authorization codes', () => {
+  it('are redeemed once when five redemptions race: one 200, four invalid_grant', async () => {
+    const { start, callback } = await signInToCode();
+    const redeem = async () => {
+      try {
+        await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+        return 200;
+      } catch (error) {
+        if (error instanceof oidc.ResponseBodyError) return error.error;
+        throw error;
+      }
+    };
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(redeem));
+    expect(answers.filter((answer) => answer === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer === 'invalid_grant')).toHaveLength(4);
   });
 });
