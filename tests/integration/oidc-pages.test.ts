@@ -156,6 +156,14 @@ describe('hosted OIDC pages', () => {
     }
   });
 
+  it('answers a path under an issuer that nothing serves with the 404 page, malformed ones too', async () => {
+    const issuer = issuerOf(server, tenant.environmentId);
+    for (const path of ['/nothing-here', '/interaction/abc%00def', '/interaction/abc%ZZ', '/%00']) {
+      const answer = await fetch(`${issuer}${path}`, { headers: { accept: 'text/html' } });
+      expect([path, answer.status, answer.headers.get('content-type')]).toEqual([path, 404, expect.stringMatching(/^text\/html/)]);
+    }
+  });
+
   it('answers the favicon every browser asks for with an empty 204, not an error', async () => {
     const answer = await fetch(`${server.url}/favicon.ico`);
     expect([answer.status, await answer.text(), answer.headers.get('cache-control')]).toEqual([204, '', 'public, max-age=86400']);

@@ -81,18 +81,15 @@ function refusedGrantAsUnauthorizedClient(ctx: Context, rest: string): void {
 const BROWSER_ENDPOINTS = /^\/(auth|session\/end|session\/end\/confirm)$/;
 
 /** Runs an environment's provider as if mounted at its issuer path (what koa-mount does). */
-async function runProvider(ctx: Context, issuer: Issuer, rest: string, next: Next): Promise<void> {
+async function runProvider(ctx: Context, issuer: Issuer, rest: string): Promise<void> {
   // oidc-provider picks a JSON or an HTML error by the request's Accept (JSON for `*/*`).
   if (BROWSER_ENDPOINTS.test(rest)) ctx.request.headers.accept = 'text/html';
   const original = ctx.path;
   (ctx as Context & { mountPath?: string }).mountPath = issuer.issuerPath;
   ctx.path = rest;
   try {
-    await issuer.handle(ctx, async () => {
-      ctx.path = original;
-      await next();
-      ctx.path = rest;
-    });
+    // A path the provider does not serve ends here, a 404 the router answers with its page.
+    await issuer.handle(ctx, async () => undefined);
   } finally {
     ctx.path = original;
   }
@@ -226,7 +223,7 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     // Authorization and end-session by POST: the same request by GET (authorization-post.ts).
     if (ctx.method === 'POST' && GET_OR_POST_ENDPOINTS.test(rest)) return redirectPostAsGet(ctx, issuer.issuerPath, rest);
     // The device page (RFC 8628) is the provider's, with sump's attempt limits around it.
-    const provide = () => runProvider(ctx, issuer, rest, next);
+    const provide = () => runProvider(ctx, issuer, rest);
     if (rest === '/device') await device.handle(ctx, issuer, provide);
     else await provide();
     if (ctx.status === 404 && ctx.body === undefined) notFoundPage(views, ctx);
