@@ -43,7 +43,8 @@ export interface ProviderConfigInput {
 
 /**
  * The `acr` of every sign-in: one factor (the password, or a link mailed to the address). The ID
- * token carries it, discovery lists it (acr_values_supported).
+ * token carries it when the app asks (acr_values or the claims parameter); discovery lists it
+ * (acr_values_supported).
  */
 export const SINGLE_FACTOR_ACR = 'urn:sump:loa:1fa';
 
