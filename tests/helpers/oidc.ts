@@ -47,3 +47,30 @@ export async function authorizationRequest(
 
 /** A cookie-carrying HTTP client that stops at the default redirect URI's origin. */
 export const newBrowser = () => new HttpBrowser((url) => url.startsWith('http://localhost:7777/'));
+
+/**
+ * A user signs in to a first-party client (no consent page) through the hosted login page, and
+ * the app exchanges the code (PKCE, state and nonce checked). `params` add to or replace the
+ * authorization request's, `tokenParams` go with the token request (a `resource`, say).
+ */
+export async function signInThroughLoginPage(
+  server: TestServer,
+  environmentId: string,
+  client: TestClient,
+  user: { readonly email: string; readonly password: string },
+  params: Record<string, string> = {},
+  tokenParams: Record<string, string> = {},
+) {
+  const config = await discoverClient(server, environmentId, client);
+  const start = await authorizationRequest(config, params);
+  const browser = newBrowser();
+  const login = await browser.follow(start.url.href);
+  const callback = await browser.submit(login, { identifier: user.email, password: user.password });
+  const tokens = await oidc.authorizationCodeGrant(
+    config,
+    new URL(callback.url),
+    { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce },
+    tokenParams,
+  );
+  return { config, tokens, browser };
+}

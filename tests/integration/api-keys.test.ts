@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import * as oidc from 'openid-client';
 import request from 'supertest';
 import { addTenantAccount, createClient, createTenant, signupUser, type TestClient, type TestTenant, type TestUser } from '../helpers/fixtures.js';
-import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
+import { issuerOf, signInThroughLoginPage } from '../helpers/oidc.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** GET …/keys and POST …/keys/rotate: a new key signs at once, the old one keeps verifying. */
@@ -28,16 +27,7 @@ describe('signing keys through the API', () => {
   const keysPath = () => `/api/v1/environments/${tenant.environmentId}/keys`;
 
   async function idToken(): Promise<string> {
-    const config = await discoverClient(server, tenant.environmentId, client);
-    const start = await authorizationRequest(config);
-    const browser = newBrowser();
-    const login = await browser.follow(start.url.href);
-    const callback = await browser.submit(login, { identifier: user.email, password: user.password });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-      pkceCodeVerifier: start.verifier,
-      expectedState: start.state,
-      expectedNonce: start.nonce,
-    });
+    const { tokens } = await signInThroughLoginPage(server, tenant.environmentId, client, user);
     return tokens.id_token as string;
   }
 

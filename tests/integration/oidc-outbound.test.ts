@@ -6,7 +6,7 @@ import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import * as oidc from 'openid-client';
 import request from 'supertest';
 import { createClient, createTenant, signupUser, type TestClient, type TestTenant, type TestUser } from '../helpers/fixtures.js';
-import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
+import { issuerOf, signInThroughLoginPage } from '../helpers/oidc.js';
 import { startTestServer, testConfig, type TestServer } from '../helpers/test-server.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -100,16 +100,7 @@ describe('outbound requests of the issuer', () => {
 
   /** Signs the user in to `client` and logs out through RP-initiated logout, confirming. */
   async function signInAndLogOut(client: TestClient, logoutParams: Record<string, string> = {}) {
-    const config = await discoverClient(server, tenant.environmentId, client);
-    const start = await authorizationRequest(config);
-    const browser = newBrowser();
-    const login = await browser.follow(start.url.href);
-    const callback = await browser.submit(login, { identifier: user.email, password: user.password });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-      pkceCodeVerifier: start.verifier,
-      expectedState: start.state,
-      expectedNonce: start.nonce,
-    });
+    const { config, tokens, browser } = await signInThroughLoginPage(server, tenant.environmentId, client, user);
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string, ...logoutParams });
     const confirmation = await browser.follow(logout.href);
     return browser.submit(confirmation, {}, { button: { name: 'logout', value: 'yes' } });
@@ -168,16 +159,7 @@ describe("back-channel logout when an account's sessions end", () => {
 
   /** Signs the user in to the client through the hosted login page: the ID token's claims. */
   async function signIn(client: TestClient, user: TestUser) {
-    const config = await discoverClient(server, tenant.environmentId, client);
-    const start = await authorizationRequest(config);
-    const browser = newBrowser();
-    const login = await browser.follow(start.url.href);
-    const callback = await browser.submit(login, { identifier: user.email, password: user.password });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-      pkceCodeVerifier: start.verifier,
-      expectedState: start.state,
-      expectedNonce: start.nonce,
-    });
+    const { tokens } = await signInThroughLoginPage(server, tenant.environmentId, client, user);
     return tokens.claims() as unknown as { sub: string; sid: string };
   }
 

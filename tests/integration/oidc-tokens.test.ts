@@ -10,7 +10,7 @@ import {
   type TestClient,
   type TestUser,
 } from '../helpers/fixtures.js';
-import { authorizationRequest, discoverClient, issuerOf, newBrowser } from '../helpers/oidc.js';
+import { issuerOf, signInThroughLoginPage } from '../helpers/oidc.js';
 
 /**
  * Issue 5 item 3: which tokens sump issues. No resource named: an opaque access token for
@@ -44,20 +44,8 @@ async function clientCredentials(client: TestClient, params: Record<string, stri
 }
 
 /** A first-party sign-in through the hosted login page; answers the token endpoint's answer. */
-async function signIn(client: TestClient, params: Record<string, string> = {}, tokenParams: Record<string, string> = {}) {
-  const config = await discoverClient(world.server, world.tenant.environmentId, client);
-  const browser = newBrowser();
-  const start = await authorizationRequest(config, { scope: 'openid email', ...params });
-  const login = await browser.follow(start.url.href);
-  const callback = await browser.submit(login, { identifier: user.email, password: user.password });
-  expect(callback.url.startsWith('http://localhost:7777/callback?')).toBe(true);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-    pkceCodeVerifier: start.verifier,
-    expectedState: start.state,
-    expectedNonce: start.nonce,
-  }, tokenParams);
-  return { config, tokens };
-}
+const signIn = (client: TestClient, params: Record<string, string> = {}, tokenParams: Record<string, string> = {}) =>
+  signInThroughLoginPage(world.server, world.tenant.environmentId, client, user, { scope: 'openid email', ...params }, tokenParams);
 
 beforeAll(async () => {
   world = await startServerWithTenants();
