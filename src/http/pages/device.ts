@@ -9,6 +9,7 @@ import { resolveSettings } from '../../services/environment-settings.js';
 import type { Services } from '../../services/index.js';
 import { RateLimitedError, type RateLimitRule } from '../../services/rate-limits.js';
 import { requestMeta } from '../api/params.js';
+import { parseProviderForm } from './page-forms.js';
 import { useUiLocales, type Views } from './views.js';
 
 /**
@@ -30,14 +31,6 @@ const stateOf = (ctx: Context | KoaContextWithOIDC) => ctx.state as DeviceState;
 
 /** A code as long as anyone would type; what is longer is never one. */
 const MAX_CODE_LENGTH = 64;
-
-/** The action and xsrf value of a form that oidc-provider hands to a device hook. */
-function parseProviderForm(form: string): { action: string; xsrf: string } {
-  const action = /action="([^"]+)"/.exec(form)?.[1];
-  const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
-  if (!action || !xsrf) throw new Error('unexpected device form from oidc-provider');
-  return { action: action.replace(/&amp;/g, '&'), xsrf };
-}
 
 /** The message for what went wrong with the code entered (oidc-provider's error names). */
 function codeProblem(error: Error | undefined, out: ErrorOut | undefined): { message: MessageKey; status: number } | undefined {

@@ -16,6 +16,17 @@ export class PageError extends Error {
 }
 
 /** The sign-in a form belongs to is not this browser's, has moved on or has expired. */
+/**
+ * The action and xsrf value of a form oidc-provider hands to one of its page hooks (logout,
+ * device): sump renders its own form with them.
+ */
+export function parseProviderForm(form: string): { action: string; xsrf: string } {
+  const action = /action="([^"]+)"/.exec(form)?.[1];
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
+  if (!action || !xsrf) throw new Error('unexpected form from oidc-provider');
+  return { action: action.replace(/&amp;/g, '&'), xsrf };
+}
+
 export const staleInteraction = () => new PageError(400, 'error.stale.title', 'error.stale.message');
 
 /** A link from a mail that is expired, used, or not of this place. */

@@ -3,14 +3,7 @@ import { isUnstorableInputError } from '../../db/unstorable.js';
 import type { ProviderPages } from '../../oidc/provider-config.js';
 import { useUiLocales, type Views } from './views.js';
 import { createDeviceProviderPages } from './device.js';
-
-/** Pulls the confirm action and xsrf value out of the form oidc-provider hands to logoutSource. */
-function parseLogoutForm(form: string): { action: string; xsrf: string } {
-  const action = /action="([^"]+)"/.exec(form)?.[1];
-  const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
-  if (!action || !xsrf) throw new Error('unexpected logout form from oidc-provider');
-  return { action: action.replace(/&amp;/g, '&'), xsrf };
-}
+import { parseProviderForm } from './page-forms.js';
 
 /** sump's pages in place of oidc-provider's built-in error, logout and signed-out pages. */
 export function createProviderPages(views: Views): ProviderPages {
@@ -55,7 +48,7 @@ export function createProviderPages(views: Views): ProviderPages {
       );
     },
     async logoutSource(ctx, form) {
-      const { action, xsrf } = parseLogoutForm(form);
+      const { action, xsrf } = parseProviderForm(form);
       useUiLocales(ctx, ctx.oidc.params?.ui_locales);
       views.respond(ctx, 'pages/logout.njk', {
         title: 'logout.title',
