@@ -27,9 +27,6 @@ export interface ArtifactAdapterDeps {
   readonly refreshReuseGraceSeconds: number;
 }
 
-/** The refresh tokens each request was granted its one extra use of (by SHA-256 of the id). */
-const gracedInRequest = new WeakMap<object, Set<string>>();
-
 /** What a consumed artefact is called in the error its second redemption gets. */
 const SINGLE_USE_LABELS: Readonly<Record<string, string>> = {
   AuthorizationCode: 'authorization code',
@@ -77,24 +74,28 @@ export class ArtifactAdapter implements Adapter {
     const idHash = sha256Hex(id);
     const record = await findArtifactByIdHash(this.deps.db, this.deps.scope, this.model, idHash);
     if (!record) return undefined;
-    if (record.consumed_at && (await this.graceRefreshReuse(idHash))) {
-      return this.toPayload({ ...record, consumed_at: null }, id);
-    }
+    if (this.graceOpen(record)) return this.toPayload({ ...record, consumed_at: null }, id);
     return this.toPayload(record, id);
   }
 
   /**
-   * oidc-provider revokes the grant when a rotated refresh token comes back. Within the grace
-   * period the token is shown to it unconsumed, once, so the refresh succeeds (it issues a new
-   * token under the same grant) and nothing is revoked; a later or third use is reuse.
+   * oidc-provider revokes the grant when a rotated refresh token comes back. While its grace is
+   * open (rotated within refreshReuseGraceSeconds, the one extra use not yet taken) a refresh
+   * grant is shown the token unconsumed, so the provider goes on with its checks (client,
+   * scope…); only a use that passes them reaches `consume`, which takes the grace atomically.
+   * A refused use spends nothing; a later or third use is reuse.
    */
-  private async graceRefreshReuse(idHash: string): Promise<boolean> {
+  private graceOpen(record: ArtifactRecord): boolean {
+    const graceSeconds = this.deps.refreshReuseGraceSeconds;
+    if (this.model !== 'RefreshToken' || graceSeconds <= 0 || !record.consumed_at || record.reuse_graced_at) return false;
+    return servingRefreshGrant() && Date.now() - new Date(record.consumed_at).getTime() < graceSeconds * 1000;
+  }
+
+  /** A consumed refresh token's one extra use, taken by exactly one of the requests racing for it. */
+  private async takeGrace(idHash: string): Promise<boolean> {
     const graceSeconds = this.deps.refreshReuseGraceSeconds;
     if (this.model !== 'RefreshToken' || graceSeconds <= 0 || !servingRefreshGrant()) return false;
-    const claimed = await claimReuseGrace(this.deps.db, this.deps.scope, this.model, idHash, graceSeconds);
-    const request = Provider.ctx;
-    if (claimed && request) gracedInRequest.set(request, (gracedInRequest.get(request) ?? new Set()).add(idHash));
-    return claimed;
+    return claimReuseGrace(this.deps.db, this.deps.scope, this.model, idHash, graceSeconds);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -117,9 +118,7 @@ export class ArtifactAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     const idHash = sha256Hex(id);
     if (await consumeArtifact(this.deps.db, this.deps.scope, this.model, idHash)) return;
-    const request = Provider.ctx;
-    if (request && gracedInRequest.get(request)?.has(idHash)) return;
-    if (await this.graceRefreshReuse(idHash)) return;
+    if (await this.takeGrace(idHash)) return;
     const label = SINGLE_USE_LABELS[this.model];
     if (!label) return;
     const record = await findArtifactByIdHash(this.deps.db, this.deps.scope, this.model, idHash);

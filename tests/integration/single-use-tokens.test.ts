@@ -147,6 +147,22 @@ describe('refresh-token rotation', () => {
     expect((await refresh(bystander.refresh_token as string)).status).toBe(200);
   });
 
+  it('does not spend the grace on a refused use: another client presenting it, or a scope it was not granted', async () => {
+    const first = await signIn();
+    const rotated = await refresh(first.refresh_token as string);
+    // Another client of the environment (a public one needs only its id) presents the token…
+    const stranger = await createClient(world.server, world.tenant, { tokenEndpointAuthMethod: 'none' }, environmentId);
+    const strangerConfig = await discoverClient(world.server, environmentId, stranger);
+    await expect(oidc.refreshTokenGrant(strangerConfig, first.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // …and the client itself asks for a scope the grant does not have.
+    await expect(oidc.refreshTokenGrant(config, first.refresh_token as string, { scope: 'openid phone' })).rejects.toMatchObject({
+      error: 'invalid_scope',
+    });
+    // The grace is still there for the client's own retry, and nothing was revoked.
+    expect((await refresh(first.refresh_token as string)).status).toBe(200);
+    expect((await refresh(rotated.tokens?.refresh_token as string)).status).toBe(200);
+  });
+
   it('does not spend the grace on an introspection of the rotated token', async () => {
     const first = await signIn();
     await refresh(first.refresh_token as string);
