@@ -245,6 +245,15 @@ describe('Basic OP: redirect URIs and request methods', () => {
     });
     expect(large.status).toBe(413);
     expect(large.headers.get('location')).toBeNull();
+    // A compressed or non-UTF-8 form is not read as one (it would be re-sent as a garbled query).
+    const oddForms: Record<string, string>[] = [
+      { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-16' },
+    ];
+    for (const headers of oddForms) {
+      const refused = await fetch(endpoint, { method: 'POST', redirect: 'manual', headers, body: `client_id=${rp.client.clientId}` });
+      expect([refused.status, refused.headers.get('location')]).toEqual([415, null]);
+    }
   });
 });
 

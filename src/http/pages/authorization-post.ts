@@ -14,6 +14,12 @@ async function readForm(ctx: Context): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new PageError(400, 'error.generic.title', 'error.unreadable.message');
   }
+  // A form is UTF-8 and not compressed: anything else is not read as one.
+  const encoding = ctx.get('content-encoding').trim().toLowerCase();
+  const charset = ctx.request.charset?.toLowerCase();
+  if ((encoding !== '' && encoding !== 'identity') || (charset !== undefined && charset !== '' && charset !== 'utf-8')) {
+    throw new PageError(415, 'error.generic.title', 'error.unreadable.message');
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
@@ -26,7 +32,8 @@ async function readForm(ctx: Context): Promise<URLSearchParams> {
 
 /**
  * A form POST to one of those endpoints, answered with a 303 to the same endpoint by GET with
- * the same parameters (the form's, in their order, duplicates kept for the provider to refuse).
+ * the same parameters (the form's, in their order, duplicates kept for the provider to refuse;
+ * a query string on the POST itself is not a parameter of it, OIDC Core §3.1.2.1).
  *
  * oidc-provider serves these POSTs itself only when the session cookie is `SameSite=None`: a
  * cross-site form POST carries no `Lax` cookie, so a signed-in user would look signed out
