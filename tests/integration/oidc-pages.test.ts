@@ -170,7 +170,7 @@ describe('hosted OIDC pages', () => {
   });
 
   it('answers an unknown or malformed environment with a 404: JSON at protocol endpoints, a page for browsers', async () => {
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', tenant.environmentId.toUpperCase()]) {
       for (const path of ['/.well-known/openid-configuration', '/jwks', '/token']) {
         const answer = await fetch(`${server.url}/oidc/${id}${path}`, { method: path === '/token' ? 'POST' : 'GET' });
         expect([path, answer.status, answer.headers.get('content-type')]).toEqual([path, 404, expect.stringMatching(/^application\/json/)]);

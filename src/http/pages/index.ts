@@ -129,7 +129,9 @@ export function createOidcRouter(deps: HttpDeps & { views: Views }): Middleware<
     // Every answer under an issuer carries the page CSP before the provider writes a page.
     setPageHeaders(ctx);
     if (JSON_ENDPOINTS.test(rest)) ctx.remove('Cache-Control');
-    const issuer = UUID.test(environmentId) ? await issuers.get(environmentId.toLowerCase()) : undefined;
+    // The issuer's URL is the lower-case id (ids are answered that way): another spelling would
+    // serve a document whose `issuer` differs from the URL it was fetched from (RFC 8414 §3.3).
+    const issuer = UUID.test(environmentId) && environmentId === environmentId.toLowerCase() ? await issuers.get(environmentId) : undefined;
     if (!issuer) {
       // No issuer here: a protocol endpoint answers in its own format, a browser gets the page.
       if (!JSON_ENDPOINTS.test(rest)) return notFoundPage(views, ctx);
