@@ -123,7 +123,7 @@ export const en = {
   'device.code_label': 'Code',
   'device.continue': 'Continue',
   'device.wrong_code': 'That code is not right, or it has expired. Check the code on your device, or start again there.',
-  'device.no_code': 'Enter the code that your device shows.',
+  'device.no_code': 'The code is missing: type the code your device shows, then continue.',
   'device.expired_code': 'That code has expired. Start again on your device to get a new one.',
   'device.used_code': 'That code was used already. Start again on your device to get a new one.',
   'device.failed': 'The code could not be checked. Start again on your device.',

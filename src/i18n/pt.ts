@@ -114,7 +114,7 @@ export const pt: Catalogue = {
   'device.code_label': 'Código',
   'device.continue': 'Continuar',
   'device.wrong_code': 'Esse código não está certo, ou expirou. Verifique o código no seu dispositivo, ou recomece nele.',
-  'device.no_code': 'Introduza o código que o seu dispositivo mostra.',
+  'device.no_code': 'Falta o código: escreva o código que o seu dispositivo mostra e continue.',
   'device.expired_code': 'Esse código expirou. Recomece no seu dispositivo para obter um novo.',
   'device.used_code': 'Esse código já foi usado. Recomece no seu dispositivo para obter um novo.',
   'device.failed': 'Não foi possível verificar o código. Recomece no seu dispositivo.',

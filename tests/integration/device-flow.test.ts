@@ -220,7 +220,7 @@ describe('the device authorization grant', () => {
     // An empty form asks for the code.
     const empty = await browser.submit(wrong, { user_code: '' });
     expect(empty.status).toBe(400);
-    expect(pageText(empty)).toContain('Enter the code that your device shows');
+    expect(findElement(empty, 'p.error[role=alert]')?.textContent).toContain('The code is missing');
     const pending = await tokenRequest(device, tv);
     expect(pending.body).toMatchObject({ error: 'authorization_pending' });
   });
