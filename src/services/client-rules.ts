@@ -51,16 +51,19 @@ export function usesClientSecret(method: TokenEndpointAuthMethod): boolean {
 }
 
 /**
- * For an http(s) URI whose scheme and host are not as URL parsing writes them (upper case, a
- * percent-encoded or non-punycode host, the default port spelt out): the normal spelling of
- * that part. Redirect URIs are compared as exact strings, and client libraries send the normal
- * form, so such a URI would fail every sign-in.
+ * For an http(s) URI not written as URL parsing writes it (an upper-case scheme or host, a
+ * percent-encoded or non-punycode host, the default port spelt out, `.` or `..` segments in the
+ * path): its normal spelling. Redirect URIs are compared as exact strings, and what a browser
+ * is sent to is the normal form, so such a URI would fail every sign-in or name another path.
  */
 function notInNormalForm(uri: string, url: URL): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  const authority = /^[^:]+:\/\/[^/?#]*/.exec(uri)?.[0];
-  const normal = `${url.protocol}//${url.host}`;
-  return authority === undefined || authority === normal ? undefined : normal;
+  const written = /^([^:]+:\/\/[^/?#]*)([^?#]*)/.exec(uri);
+  if (!written) return undefined;
+  const [, authority, path = ''] = written;
+  const normalAuthority = `${url.protocol}//${url.host}`;
+  if (authority === normalAuthority && (path === url.pathname || (path === '' && url.pathname === '/'))) return undefined;
+  return `${normalAuthority}${url.pathname}${url.search}`;
 }
 
 /**
@@ -83,7 +86,8 @@ export function redirectUriProblem(uri: string, applicationType: 'web' | 'native
     return undefined;
   }
   if (url.protocol === 'http:') {
-    return PROVIDER_LOOPBACKS.has(url.hostname) ? undefined : 'may use http only on localhost, 127.0.0.1 or [::1]';
+    if (!PROVIDER_LOOPBACKS.has(url.hostname)) return 'may use http only on localhost, 127.0.0.1 or [::1]';
+    return url.port === '0' ? 'must not use port 0 (give the port, or none: any port is accepted on loopback)' : undefined;
   }
   if (url.protocol === 'https:') {
     return PROVIDER_LOOPBACKS.has(url.hostname) ? 'must not use https on a loopback host' : undefined;

@@ -149,6 +149,8 @@ describe('clients: /api/v1/environments/:envId/clients', () => {
       ['a host not in punycode', 'web', 'https://пример.рф/cb'],
       ['the default port written out', 'web', 'https://app.example.com:443/cb'],
       ['an upper-case loopback host for a native client', 'native', 'http://LOCALHOST:5000/cb'],
+      ['dot segments in the path', 'web', 'https://app.example.com/app/../cb'],
+      ['port 0 on loopback for a native client', 'native', 'http://127.0.0.1:0/cb'],
     ])('refuses a redirect URI with %s', async (_what, applicationType, uri) => {
       const before = await clientsIn(tenant.environmentId);
       const response = await create({ applicationType, redirectUris: [DEFAULT_REDIRECT_URI, uri] });
