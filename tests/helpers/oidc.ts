@@ -49,9 +49,9 @@ export async function authorizationRequest(
 export const newBrowser = () => new HttpBrowser((url) => url.startsWith('http://localhost:7777/'));
 
 /**
- * A user signs in to a first-party client (no consent page) through the hosted login page, and
- * the app exchanges the code (PKCE, state and nonce checked). `params` add to or replace the
- * authorization request's, `tokenParams` go with the token request (a `resource`, say).
+ * A user signs in to a client through the hosted login page (allowing on the consent page when
+ * one is shown), and the app exchanges the code (PKCE, state and nonce checked). `params` add to
+ * or replace the authorization request's, `tokenParams` go with the token request (a `resource`).
  */
 export async function signInThroughLoginPage(
   server: TestServer,
@@ -65,7 +65,11 @@ export async function signInThroughLoginPage(
   const start = await authorizationRequest(config, params);
   const browser = newBrowser();
   const login = await browser.follow(start.url.href);
-  const callback = await browser.submit(login, { identifier: user.email, password: user.password });
+  const afterLogin = await browser.submit(login, { identifier: user.email, password: user.password });
+  const callback = afterLogin.url.startsWith(DEFAULT_REDIRECT_URI)
+    ? afterLogin
+    : await browser.submit(afterLogin, {}, { button: { name: 'decision', value: 'allow' } });
+  if (!callback.url.startsWith(DEFAULT_REDIRECT_URI)) throw new Error(`the sign-in ended at ${callback.url}, not the app`);
   const tokens = await oidc.authorizationCodeGrant(
     config,
     new URL(callback.url),

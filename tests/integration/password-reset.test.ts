@@ -8,13 +8,12 @@ import {
   createEnvironment,
   createEnvironmentWithSettings,
   createTenant,
-  DEFAULT_REDIRECT_URI,
   signupUser,
   type TestTenant,
   type TestUser,
 } from '../helpers/fixtures.js';
 import { decodedMail, mailsTo, resetLinkIn } from '../helpers/mail-links.js';
-import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
+import { signInThroughLoginPage } from '../helpers/oidc.js';
 import { startMailTestServer } from '../helpers/smtp.js';
 import type { TestServer } from '../helpers/test-server.js';
 import { deleteExpiredRows } from '../../src/background.js';
@@ -218,19 +217,7 @@ describe('password reset', () => {
 
     async function signInWithOidc(person: TestUser) {
       const client = await createClient(server, tenant);
-      const config = await discoverClient(server, tenant.environmentId, client);
-      const start = await authorizationRequest(config, { scope: 'openid email offline_access', prompt: 'consent' });
-      const browser = newBrowser();
-      const login = await browser.follow(start.url.href);
-      const consent = await browser.submit(login, { identifier: person.email, password: person.password });
-      const callback = await browser.submit(consent, {}, { button: { name: 'decision', value: 'allow' } });
-      expect(callback.url.startsWith(DEFAULT_REDIRECT_URI)).toBe(true);
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-        pkceCodeVerifier: start.verifier,
-        expectedState: start.state,
-        expectedNonce: start.nonce,
-      });
-      return { config, tokens };
+      return signInThroughLoginPage(server, tenant.environmentId, client, person, { scope: 'openid email offline_access', prompt: 'consent' });
     }
 
     it('resets through the API: sessions and refresh tokens end, the new password works', async () => {

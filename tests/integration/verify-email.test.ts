@@ -8,7 +8,6 @@ import {
   createEnvironmentWithSettings,
   createTenant,
   DEFAULT_PASSWORD,
-  DEFAULT_REDIRECT_URI,
   signupBody,
   signupUser,
   unique,
@@ -17,7 +16,7 @@ import {
 } from '../helpers/fixtures.js';
 import { findElement, HttpBrowser, pageText, readForm, type PageResponse } from '../helpers/http-browser.js';
 import { decodedMail, mailsTo, resetLinkIn } from '../helpers/mail-links.js';
-import { authorizationRequest, discoverClient, newBrowser } from '../helpers/oidc.js';
+import { signInThroughLoginPage } from '../helpers/oidc.js';
 import { startMailTestServer, type ReceivedMail } from '../helpers/smtp.js';
 import type { TestServer } from '../helpers/test-server.js';
 
@@ -106,19 +105,7 @@ describe('email verification', () => {
   describe('environment accounts', () => {
     async function signInWithOidc(person: TestUser) {
       const client = await createClient(server, tenant);
-      const config = await discoverClient(server, tenant.environmentId, client);
-      const start = await authorizationRequest(config, { scope: 'openid email', prompt: 'consent' });
-      const browser = newBrowser();
-      const login = await browser.follow(start.url.href);
-      const consent = await browser.submit(login, { identifier: person.email, password: person.password });
-      const callback = await browser.submit(consent, {}, { button: { name: 'decision', value: 'allow' } });
-      expect(callback.url.startsWith(DEFAULT_REDIRECT_URI)).toBe(true);
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
-        pkceCodeVerifier: start.verifier,
-        expectedState: start.state,
-        expectedNonce: start.nonce,
-      });
-      return { config, tokens };
+      return signInThroughLoginPage(server, tenant.environmentId, client, person, { scope: 'openid email', prompt: 'consent' });
     }
 
     it('mails a link on signup; opening it changes nothing, the confirm button verifies, once', async () => {
