@@ -121,7 +121,7 @@ export function createIssuerRegistry(deps: IssuerRegistryDeps): IssuerRegistry {
             scope,
             box: services.boxes.oidcArtifact,
             findClient,
-            refreshReuseGraceSeconds: resolveSettings(environment.settings).tokens.refreshReuseGraceSeconds,
+            refreshReuseGraceSeconds: settings.tokens.refreshReuseGraceSeconds,
           }),
         findAccount,
         findResource: (identifier) => findApiResourceByIdentifier(db, scope, identifier),
